@@ -1,0 +1,52 @@
+# Kaifang: `make demo` and `make test` are the two commands a fresh machine needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+# Machine-local state (Prefect home, default key file) stays inside the project; telemetry off.
+export KAIFANG_STATE := $(CURDIR)/.kaifang
+export PREFECT_HOME := $(CURDIR)/.kaifang/prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := false
+
+.PHONY: setup demo test lint bench clean system-deps
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Kaifang needs Python 3.11 or newer as $(PYTHON)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Exact versions come from requirements.lock; the project itself is installed editable without deps.
+$(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+# Debian's Chromium for the portal's browser tests (never a browser download by a test tool).
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)) \
+	      || echo "warning: could not install chromium; browser tests will be skipped"; \
+	  else echo "warning: chromium missing (apt-get install chromium); browser tests will be skipped"; fi; \
+	fi
+
+setup: $(VENV)/.installed system-deps
+
+demo: setup
+	$(BIN)/kaifang keygen --if-missing
+	$(BIN)/kaifang release configs/datasets
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench: setup
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf .kaifang catalog-out .pytest_cache

@@ -1,0 +1,136 @@
+"""The catalog index: release history, access applications, downloads and objections, in SQL.
+
+SQLite beside the files by default, any SQLAlchemy URL (PostgreSQL in production) when given. The
+files and the `latest` pointers stay the source of truth for what is published; the index holds
+what files cannot: attempts that published nothing, who may download what, and the objection desk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+
+PREFIX = "kfcat_"
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every stored time is UTC, so say so."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass
+class IndexTables:
+    metadata: MetaData
+    releases: Table
+    datasets: Table
+    applications: Table
+    downloads: Table
+    objections: Table
+
+
+def _tables(schema: str | None) -> IndexTables:
+    md = MetaData(schema=schema)
+    when = DateTime(timezone=True)
+    releases = Table(
+        f"{PREFIX}releases",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("dataset_id", String(80), nullable=False, index=True),
+        Column("run_id", String(200), nullable=False),
+        Column("version", Integer, nullable=True),
+        Column("status", String(16), nullable=False),
+        Column("recorded_at", when, nullable=False),
+        Column("content_key", String(128), nullable=True),
+        Column("record", Text, nullable=False),
+        UniqueConstraint("dataset_id", "version", name=f"{PREFIX}releases_version"),
+    )
+    datasets = Table(
+        f"{PREFIX}datasets",
+        md,
+        Column("dataset_id", String(80), primary_key=True),
+        Column("latest_version", Integer, nullable=True),
+        Column("latest_release_id", Integer, nullable=True),
+        Column("last_attempt_id", Integer, nullable=True),
+        Column("updated_at", when, nullable=False),
+    )
+    applications = Table(
+        f"{PREFIX}applications",
+        md,
+        Column("id", String(32), primary_key=True),
+        Column("dataset_id", String(80), nullable=False, index=True),
+        Column("applicant", String(100), nullable=False),
+        Column("organisation", String(200), nullable=False),
+        Column("identity", String(100), nullable=False),
+        Column("contact", String(200), nullable=False),
+        Column("purpose", Text, nullable=False),
+        Column("term_days", Integer, nullable=False),
+        Column("requested_count", Integer, nullable=False),
+        Column("commitment", Boolean, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("created_at", when, nullable=False),
+        Column("decided_at", when, nullable=True),
+        Column("steward_note", Text, nullable=True),
+        Column("receipt_sha256", String(64), nullable=False),
+        Column("token_sha256", String(64), nullable=True, unique=True),
+        Column("token_pickup", String(100), nullable=True),
+        Column("expires_at", when, nullable=True),
+        Column("downloads_used", Integer, nullable=False, default=0),
+    )
+    downloads = Table(
+        f"{PREFIX}downloads",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("dataset_id", String(80), nullable=False, index=True),
+        Column("version", Integer, nullable=False),
+        Column("path", String(300), nullable=False),
+        Column("application_id", String(32), nullable=True),
+        Column("at", when, nullable=False),
+    )
+    objections = Table(
+        f"{PREFIX}objections",
+        md,
+        Column("id", String(32), primary_key=True),
+        Column("dataset_id", String(80), nullable=False, index=True),
+        Column("field", String(200), nullable=True),
+        Column("description", Text, nullable=False),
+        Column("contact", String(200), nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("answer", Text, nullable=True),
+        Column("created_at", when, nullable=False),
+        Column("answered_at", when, nullable=True),
+    )
+    return IndexTables(md, releases, datasets, applications, downloads, objections)
+
+
+def open_index(url: str, schema: str | None = None) -> tuple[Engine, IndexTables]:
+    """Connect and create the tables if missing (idempotent, so every process may call it)."""
+    engine = create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
+    if url.startswith("sqlite"):
+        # Readers (the portal) must not block the publisher nor see half a transaction.
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.close()
+
+    tables = _tables(schema)
+    tables.metadata.create_all(engine)
+    return engine, tables

@@ -1,0 +1,39 @@
+"""Chinese-first detection of personal and trade-secret fields, as pure functions over pandas.
+
+Entry points: :func:`profile_frame` / :func:`profile_chunks` (column level, vectorized),
+:func:`scan_text` (spans in free text, Presidio), :func:`load_lexicon` (trade-secret words),
+:func:`propose_columns` (a suggested treatment per column for ``kaifang propose``).
+"""
+
+from detectors.lexicon import LexiconError, TradeSecretLexicon, load_lexicon
+from detectors.profile import ColumnProfile, EntityEvidence, TableProfile, profile_chunks, profile_frame
+from detectors.rules import validate
+
+
+def scan_text(text: str, **kwargs):  # noqa: ANN201 - thin lazy wrapper, see detectors.scan.scan_text
+    """Spans of identifiers in free text; imports Presidio only when first used."""
+    from detectors.scan import scan_text as _scan_text
+
+    return _scan_text(text, **kwargs)
+
+
+def propose_columns(profile: TableProfile) -> dict:
+    """Suggested entity and quasi-identifier flag per column; see detectors.propose."""
+    from detectors.propose import propose_columns as _propose
+
+    return _propose(profile)
+
+
+__all__ = [
+    "ColumnProfile",
+    "EntityEvidence",
+    "LexiconError",
+    "TableProfile",
+    "TradeSecretLexicon",
+    "load_lexicon",
+    "profile_chunks",
+    "profile_frame",
+    "propose_columns",
+    "scan_text",
+    "validate",
+]

@@ -1,0 +1,91 @@
+"""What a column's name suggests, in Chinese and English.
+
+Headers are only a hint: the profiler combines them with value evidence and values win
+(a 身份证号 column of order numbers is not CN_RESIDENT_ID). Short English abbreviations
+(``tel``, ``ip``, ``xm``) must be whole tokens of the header; longer words may appear anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+
+ENTITY_HINTS: dict[str, tuple[str, ...]] = {
+    "CN_RESIDENT_ID": ("身份证", "证件号", "身份号码", "公民身份", "id_card", "idcard", "id_no", "idno",
+                       "id_number", "identity", "sfz", "sfzh", "sfzhm", "zjhm", "ssn"),
+    "CN_USCC": ("统一社会信用代码", "信用代码", "社会信用", "uscc", "credit_code", "tyshxydm", "shxydm"),
+    "PHONE_NUMBER": ("手机", "电话", "联系方式", "座机", "固话", "mobile", "phone", "tel", "telephone", "cell",
+                     "sjhm", "lxdh", "dh"),
+    "CN_BANK_CARD": ("银行卡", "卡号", "账号", "银行账户", "帐号", "bank", "card_no", "cardno", "account_no",
+                     "yhkh"),
+    "CN_LICENSE_PLATE": ("车牌", "号牌", "牌照", "plate", "cph", "hphm"),
+    "CN_PASSPORT": ("护照", "passport"),
+    "CN_HMT_PERMIT": ("回乡证", "通行证", "台胞证", "港澳居民", "permit"),
+    "EMAIL_ADDRESS": ("邮箱", "电子邮件", "电邮", "email", "e_mail", "mail"),
+    "IP_ADDRESS": ("ip地址", "ip", "ip_addr", "ip_address", "ipv4", "ipv6"),
+    "PERSON": ("姓名", "名字", "联系人", "法定代表人", "法人代表", "负责人", "户主", "申请人", "当事人", "经办人",
+               "监护人", "投诉人", "举报人", "患者", "name", "xm", "contact", "person", "legal_rep", "owner"),
+    "LOCATION": ("地址", "住址", "住所", "居住地", "户籍地", "通讯地址", "家庭住址", "address", "addr", "dz",
+                 "zz", "jzd"),
+}
+# Headers that say "this is not about a person" even when they also contain a hint word.
+NOT_PERSON_HEADERS = ("企业", "公司", "单位", "机构", "商品", "产品", "项目", "部门", "名称", "company", "org",
+                      "enterprise", "product", "dept", "file", "user_name")
+# Headers of numbers that look like identifiers but are not (values still decide).
+DECOY_HINTS = ("订单", "单号", "编号", "流水", "发票", "条码", "条形码", "表号", "电表", "水表", "文号", "批次",
+               "序号", "行政区划", "区划代码", "邮编", "邮政编码", "order", "invoice", "barcode", "ean",
+               "meter", "serial", "batch", "postcode", "zip")
+
+QUASI_HINTS: dict[str, tuple[str, ...]] = {
+    "gender": ("性别", "gender", "sex", "xb"),
+    "birth_date": ("出生", "生日", "birth", "dob", "csrq"),
+    "age": ("年龄", "岁数", "age", "nl"),
+    "district": ("区县", "县区", "区域", "辖区", "所在区", "街道", "乡镇", "社区", "district", "county", "town",
+                 "region", "籍贯", "户籍", "省份", "城市", "city", "province"),
+    "occupation": ("职业", "岗位", "职务", "职称", "工种", "occupation", "job", "profession", "title"),
+    "ethnicity": ("民族", "ethnic", "ethnicity", "nation", "mz"),
+    "employer": ("工作单位", "就职单位", "所在单位", "单位名称", "employer", "workplace", "company"),
+    "education": ("学历", "文化程度", "学位", "education", "degree", "xl"),
+    "marital": ("婚姻", "婚否", "marital", "marriage"),
+    "nationality": ("国籍", "nationality", "citizenship"),
+    "politics": ("政治面貌", "党派", "political"),
+    "postcode": ("邮编", "邮政编码", "postcode", "zip"),
+}
+
+
+def _tokens(header: str) -> list[str]:
+    return [t for t in re.split(r"[^0-9a-z\u4e00-\u9fff]+", header.lower()) if t]
+
+
+def _matches(header: str, words: tuple[str, ...]) -> bool:
+    low = header.lower()
+    tokens = _tokens(header)
+    for word in words:
+        if word.isascii() and len(word) <= 4:
+            if word in tokens:
+                return True
+        elif word in low:
+            return True
+    return False
+
+
+def entity_hints(header: str) -> frozenset[str]:
+    """Entities the column name points to."""
+    found = {entity for entity, words in ENTITY_HINTS.items() if _matches(header, words)}
+    if "PERSON" in found and _matches(header, NOT_PERSON_HEADERS):
+        found.discard("PERSON")
+    if "LOCATION" in found and _matches(header, ("ip", "ip地址", "邮箱", "email", "mail")):
+        found.discard("LOCATION")
+    return frozenset(found)
+
+
+def decoy_hint(header: str) -> bool:
+    """The name says the column holds non-personal numbers (order, invoice, meter, barcode …)."""
+    return _matches(header, DECOY_HINTS)
+
+
+def quasi_hint(header: str) -> str | None:
+    """The quasi-identifier kind the column name suggests, if any."""
+    for kind, words in QUASI_HINTS.items():
+        if _matches(header, words):
+            return kind
+    return None

@@ -1,0 +1,77 @@
+"""Chinese personal names: surname list plus shape rules.
+
+A name is a known surname (single or compound, from ``data/surnames.txt``, which stewards
+may extend) followed by one or two given-name characters, or a minority / transliterated
+name whose parts are joined by ``·``. Many ordinary words also start with a surname
+character (高中, 司机, 党员, 章丘区), so words ending like places or organisations and a
+short list of category values that show up in agency tables are rejected; the profiler adds
+a column-level distinctness test on top, because names are varied and category values are not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+SURNAMES_FILE = Path(__file__).with_name("data") / "surnames.txt"
+HAN = "\u4e00-\u9fff"
+_HAN_RE = re.compile(f"[{HAN}]+")
+MIDDLE_DOTS = "·•・."
+
+# Endings that make a short Han string a place, organisation or thing rather than a person.
+NOT_NAME_ENDINGS = tuple(
+    "区县市省镇乡村路街巷局厅处科所院站队会部委办厂店校馆库场楼号室组港"
+)
+NOT_NAME_WORDS = frozenset(
+    """高中 初中 小学 中专 大专 本科 硕士 博士 研究生 司机 党员 团员 群众 干部 工人 农民 教师 医生 护士
+    经理 会计 个体 退休 学生 无业 待业 军人 职员 汉族 回族 满族 苗族 已婚 未婚 离异 丧偶 正常 合格
+    不合格 通过 安全 和平 平安 全部 国家 文化 明天 时间 方法 于是 金额 黄金 石油 江苏 宁波 龙岗 海淀
+    公共 公开 公司 公务员 管理 管理员 服务 服务员 销售 技术 技术员 工程师 司法 计划 程序 程度 明确 明显
+    白天 黄色 红色 蓝色 金色 万元 全年 全市 全省 全国 全体 常住 常用 常规 温度 施工 武警 应急 应用
+    华人 华侨 章程 包装 车辆 车主 路段 路面 毛重 单位 单价 单号 单据 成本 成交 成员 成都 甘肃 宁夏
+    钱款 余额 方式 方向 方案 向前 向上 邵阳 阳光 时期 时段 简介 简称 连续 连接 季度 柏油 米线 水电
+    """.split()
+)
+
+
+@lru_cache(maxsize=1)
+def surnames() -> tuple[frozenset[str], frozenset[str]]:
+    """(single-character surnames, compound surnames) from the data file."""
+    single: set[str] = set()
+    compound: set[str] = set()
+    for line in SURNAMES_FILE.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0]
+        for word in line.split():
+            if _HAN_RE.fullmatch(word):
+                (single if len(word) == 1 else compound).add(word)
+    return frozenset(single), frozenset(compound)
+
+
+def is_person_name(text: str) -> bool:
+    """Whether a cleaned cell (no spaces) is shaped like a Chinese personal name."""
+    if not text or len(text) > 24:
+        return False
+    if any(dot in text for dot in MIDDLE_DOTS):
+        parts = re.split(f"[{re.escape(MIDDLE_DOTS)}]", text)
+        return (
+            2 <= len(parts) <= 4
+            and all(1 <= len(p) <= 12 and _HAN_RE.fullmatch(p) for p in parts)
+            and len(text) >= 4
+        )
+    if not 2 <= len(text) <= 4 or not _HAN_RE.fullmatch(text):
+        return False
+    if text in NOT_NAME_WORDS or text.endswith(NOT_NAME_ENDINGS):
+        return False
+    single, compound = surnames()
+    if len(text) >= 3 and text[:2] in compound:
+        return True
+    return text[0] in single and len(text) <= 3
+
+
+def person_names(values: Sequence[str]) -> np.ndarray:
+    """Batch form of :func:`is_person_name` (the profiler's entry point)."""
+    return np.fromiter((is_person_name(v) for v in values), dtype=bool, count=len(values))

@@ -1,0 +1,351 @@
+"""Column profiler: which columns hold personal identifiers, trade secrets, quasi-identifiers, free text.
+
+Chunk at a time: :func:`profile_chunks` folds each chunk into per-column counters (memory is
+bounded by one chunk) and decides presence once, at the end, so ``profile_frame(df)`` equals
+``profile_chunks([df])``. Every cell is looked at (the verify stage must find a single
+residual identifier), using pandas ``.str`` methods over the whole chunk column: fold
+full-width forms, strip separators, full-match each entity's candidate pattern, then run the
+validator only on candidates. Cells that read like prose are also scanned span by span
+(``scan.py``), after a cheap vectorized prefilter.
+
+Nothing derived from a cell value leaves this module: profiles hold names, counts, shares
+and scores only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from detectors import headers
+from detectors.lexicon import TradeSecretLexicon, load_lexicon
+from detectors.rules import RULES, RULES_BY_NAME, WEAK
+from detectors.text import as_text
+from detectors.values import COMPANY_SUFFIXES, DATE_LIKE, MASKED, NUMERIC, QUASI_VALUES
+
+TRADE_SECRET = "TRADE_SECRET"
+DIRECT_ENTITIES = frozenset(rule.name for rule in RULES)
+DISTINCT_SAMPLE = 5000
+# A cell reads like prose: sentence punctuation or inner whitespace, or simply long.
+TEXTY = r"[，。；！？、,;!?：:]|[\u4e00-\u9fff][.]|\S\s+\S"
+# Cheap RE2 prefilter for prose cells worth a span scan: long digit runs, e-mail, IPv6, plates,
+# address numbers, personal context words and middle-dot names.
+PROSE_PREFILTER = (
+    r"\d{5}|\d[\s\-]\d{4}|@|[0-9A-Fa-f]:[0-9A-Fa-f]*:|[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]"
+    r"[A-HJ-NP-Z]|\d+(?:号|栋|幢|单元|室)|姓名|联系人|申请人|当事人|户主|法定代表人|负责人|经办人|投诉人|举报人|"
+    r"患者|先生|女士|本人|[\u4e00-\u9fff][·•・][\u4e00-\u9fff]"
+)
+
+
+@dataclass(frozen=True)
+class EntityEvidence:
+    type: str
+    matches: int
+    share: float
+    score: float
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    name: str
+    non_empty: int
+    evidence: tuple[EntityEvidence, ...]
+    entities: tuple[EntityEvidence, ...]
+    masked: int
+    free_text: bool
+    quasi_identifier: bool
+
+    @property
+    def primary(self) -> str | None:
+        return self.entities[0].type if self.entities else None
+
+
+@dataclass(frozen=True)
+class TableProfile:
+    rows: int
+    columns: tuple[ColumnProfile, ...]
+
+    def column(self, name: str) -> ColumnProfile:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"no column named {name!r} in the profile")
+
+    def to_dict(self) -> dict:
+        return {
+            "rows": self.rows,
+            "columns": [
+                {
+                    "name": c.name,
+                    "entities": [
+                        {"type": e.type, "share": round(e.share, 4), "score": round(e.score, 4)}
+                        for e in c.entities
+                    ],
+                    "free_text": c.free_text,
+                    "quasi_identifier": c.quasi_identifier,
+                }
+                for c in self.columns
+            ],
+        }
+
+
+@dataclass
+class _Stats:
+    """Running counts for one column across chunks (no cell values kept, only hashes for distinctness)."""
+
+    name: str
+    non_empty: int = 0
+    masked: int = 0
+    matches: Counter = field(default_factory=Counter)  # whole-cell validated matches
+    span_cells: Counter = field(default_factory=Counter)  # prose cells with >= 1 validated span
+    span_score: Counter = field(default_factory=Counter)  # sum of best span score per such cell
+    texty: int = 0
+    length: int = 0
+    numeric: int = 0
+    dates: int = 0
+    company: int = 0
+    quasi: Counter = field(default_factory=Counter)
+    distinct: set = field(default_factory=set)
+    sampled: int = 0
+
+    @property
+    def distinct_ratio(self) -> float:
+        return len(self.distinct) / self.sampled if self.sampled else 0.0
+
+
+def _cleaned(raw: pd.Series, pattern: str | None, upper: bool, cache: dict) -> pd.Series:
+    key = (pattern, upper)
+    if key in cache:
+        return cache[key]
+    out = raw
+    if pattern:
+        has = raw.str.contains(pattern, regex=True)
+        if has.any():
+            out = raw.copy()
+            out[has] = raw[has].str.replace(pattern, "", regex=True)
+    if upper:
+        lower = out.str.contains("[a-z]", regex=True)
+        if lower.any():
+            out = out.copy()
+            out[lower] = out[lower].str.upper()
+    cache[key] = out
+    return out
+
+
+def _scan_prose(texts: list[str]) -> list[dict[str, float]]:
+    """Best span score per entity for each prose cell (the Presidio path, see scan.py)."""
+    from detectors.scan import scan_text
+
+    results = []
+    for text in texts:
+        best: dict[str, float] = {}
+        for span in scan_text(text):
+            best[span.type] = max(best.get(span.type, 0.0), span.score)
+        results.append(best)
+    return results
+
+
+def _update(stats: _Stats, column: pd.Series, scan_prose: bool) -> None:
+    text = as_text(column)
+    values = text[text.notna()]
+    if values.empty:
+        return
+    stats.non_empty += len(values)
+    masked = values.str.fullmatch(MASKED)
+    stats.masked += int(masked.sum())
+    raw = values[~masked]
+    if raw.empty:
+        return
+    lengths = raw.str.len()
+    stats.length += int(lengths.sum())
+
+    cache: dict = {}
+    whole = pd.Series(False, index=raw.index)
+    for rule in RULES:
+        # A cell is one thing: the first rule that validates it (check-digit entities come first)
+        # claims it, so an ID that happens to pass Luhn is not also counted as a bank card.
+        cleaned = _cleaned(raw, rule.clean, rule.upper, cache)
+        candidate = cleaned.str.fullmatch(rule.candidate) & ~whole
+        if not candidate.any():
+            continue
+        ok = rule.check(cleaned[candidate].tolist())
+        count = int(ok.sum())
+        if count:
+            stats.matches[rule.name] += count
+            hit = candidate.copy()
+            hit[candidate] = ok
+            whole |= hit
+
+    stats.numeric += int(raw.str.fullmatch(NUMERIC).sum())
+    stats.dates += int(raw.str.fullmatch(DATE_LIKE).sum())
+    suffixes = "|".join(re.escape(s) for s in COMPANY_SUFFIXES)
+    stats.company += int(raw.str.contains(f"(?:{suffixes})$", regex=True).sum())
+    for kind, pattern in QUASI_VALUES.items():
+        stats.quasi[kind] += int(raw.str.fullmatch(pattern).sum())
+
+    if stats.sampled < DISTINCT_SAMPLE:
+        head = raw.iloc[: DISTINCT_SAMPLE - stats.sampled].tolist()
+        stats.distinct.update(hash(v) for v in head)
+        stats.sampled += len(head)
+
+    prose = ~whole & ((lengths >= 40) | ((lengths >= 8) & raw.str.contains(TEXTY, regex=True)))
+    stats.texty += int(prose.sum())
+    if scan_prose and prose.any():
+        suspects = raw[prose & raw.str.contains(PROSE_PREFILTER, regex=True)]
+        unique = pd.unique(suspects)
+        found = dict(zip(unique, _scan_prose(list(unique)), strict=True))
+        for value in suspects.tolist():
+            for entity, score in found[value].items():
+                stats.span_cells[entity] += 1
+                stats.span_score[entity] += score
+
+
+def _entity_score(stats: _Stats, entity: str, hinted: bool, decoy: bool) -> float:
+    clean = stats.non_empty - stats.masked
+    if clean <= 0:
+        return 0.0
+    share = stats.matches[entity] / clean
+    score = share
+    if hinted and share >= 0.2:
+        score = min(1.0, share + 0.3)
+    if decoy and not hinted:
+        score -= 0.2
+    if entity in WEAK and not hinted:
+        score *= 0.9
+        if entity == "PERSON" and stats.distinct_ratio < 0.3:
+            score *= 0.5
+    return max(0.0, min(1.0, score))
+
+
+def _quasi(stats: _Stats, name: str, direct: bool) -> bool:
+    if direct or stats.non_empty == 0:
+        return False
+    n = stats.non_empty - stats.masked
+    kind = headers.quasi_hint(name)
+    if kind == "birth_date":
+        return n == 0 or stats.dates / max(n, 1) >= 0.5
+    if kind == "age":
+        return n == 0 or stats.numeric / max(n, 1) >= 0.5
+    if kind is not None:
+        return True
+    if n <= 0:
+        return False
+    return any(stats.quasi[k] / n >= 0.8 for k in ("gender", "ethnicity", "education", "marital", "district"))
+
+
+def _finish(stats: _Stats, enterprise_table: bool, lexicon: TradeSecretLexicon, min_share: float) -> ColumnProfile:
+    hints = headers.entity_hints(stats.name)
+    decoy = headers.decoy_hint(stats.name)
+    n = stats.non_empty
+    clean = n - stats.masked
+    free_text = n > 0 and stats.texty / n >= 0.3 and stats.length / max(clean, 1) >= 8
+    evidence: list[EntityEvidence] = []
+    present: list[EntityEvidence] = []
+    for rule in RULES:
+        entity = rule.name
+        cells = stats.matches[entity] + stats.span_cells[entity]
+        if cells == 0:
+            continue
+        score = _entity_score(stats, entity, entity in hints, decoy)
+        if stats.span_cells[entity]:
+            span_mean = stats.span_score[entity] / stats.span_cells[entity]
+            if free_text:
+                score = max(score, span_mean)
+        item = EntityEvidence(entity, cells, cells / n, round(score, 6))
+        evidence.append(item)
+        if score >= min_share:
+            present.append(item)
+    category = lexicon.category_for(stats.name)
+    if category is not None and clean > 0 and not present:
+        score = category.weight
+        if enterprise_table and not lexicon.is_enterprise_header(stats.name):
+            score += lexicon.context_boost
+        if category.numeric and stats.numeric / clean >= 0.8:
+            score += lexicon.numeric_boost
+        item = EntityEvidence(TRADE_SECRET, clean, clean / n, round(min(1.0, score), 6))
+        evidence.append(item)
+        if item.score >= lexicon.threshold:
+            present.append(item)
+    present.sort(key=lambda e: (-e.score, e.type))
+    evidence.sort(key=lambda e: (-e.score, e.type))
+    direct = any(e.type in DIRECT_ENTITIES for e in present)
+    return ColumnProfile(
+        name=stats.name,
+        non_empty=n,
+        evidence=tuple(evidence),
+        entities=tuple(present),
+        masked=stats.masked,
+        free_text=bool(free_text),
+        quasi_identifier=_quasi(stats, stats.name, direct),
+    )
+
+
+def _is_enterprise_table(all_stats: list[_Stats], lexicon: TradeSecretLexicon) -> bool:
+    for stats in all_stats:
+        clean = stats.non_empty - stats.masked
+        if clean <= 0:
+            continue
+        if stats.matches["CN_USCC"] / clean >= 0.5:
+            return True
+        if lexicon.is_enterprise_header(stats.name) and stats.company / clean >= 0.3:
+            return True
+        if headers.entity_hints(stats.name) & {"CN_USCC"}:
+            return True
+    return False
+
+
+def _column_key(columns: Iterable[Any]) -> list[tuple[str, int]]:
+    seen: Counter = Counter()
+    keys = []
+    for column in columns:
+        name = str(column)
+        keys.append((name, seen[name]))
+        seen[name] += 1
+    return keys
+
+
+def profile_chunks(
+    chunks: Iterable[pd.DataFrame],
+    *,
+    lexicon: TradeSecretLexicon | None = None,
+    min_share: float = 0.5,
+    scan_free_text: bool = True,
+) -> TableProfile:
+    """Profile a table given as DataFrame chunks; counts accumulate, presence is decided at the end.
+
+    ``min_share`` is the score a column needs for an entity to be called present (the policy's
+    ``min_share``). ``scan_free_text=False`` skips the span scan of prose cells (faster, less thorough).
+    """
+    lexicon = lexicon if lexicon is not None else load_lexicon()
+    by_key: dict[tuple[str, int], _Stats] = {}
+    rows = 0
+    for chunk in chunks:
+        if not isinstance(chunk, pd.DataFrame):
+            raise TypeError("profile_chunks expects pandas DataFrames")
+        rows += len(chunk)
+        for position, key in enumerate(_column_key(chunk.columns)):
+            stats = by_key.setdefault(key, _Stats(name=key[0]))
+            _update(stats, chunk.iloc[:, position], scan_free_text)
+    all_stats = list(by_key.values())
+    enterprise = _is_enterprise_table(all_stats, lexicon)
+    columns = tuple(_finish(s, enterprise, lexicon, min_share) for s in all_stats)
+    return TableProfile(rows=rows, columns=columns)
+
+
+def profile_frame(
+    df: pd.DataFrame,
+    *,
+    lexicon: TradeSecretLexicon | None = None,
+    min_share: float = 0.5,
+    scan_free_text: bool = True,
+) -> TableProfile:
+    """Profile one DataFrame (every cell); same result as ``profile_chunks([df])``."""
+    return profile_chunks([df], lexicon=lexicon, min_share=min_share, scan_free_text=scan_free_text)
+
+
+__all__ = ["ColumnProfile", "EntityEvidence", "TableProfile", "profile_chunks", "profile_frame", "RULES_BY_NAME"]

@@ -1,0 +1,256 @@
+"""One rule per entity: how to clean a cell, the candidate pattern, the validator, the span pattern.
+
+This module is the single implementation of every idea: the vectorized column profiler
+(``profile.py``) full-matches ``candidate`` on cleaned cells and runs ``check`` on the
+candidates; the Presidio recognizers (``recognizers.py``) find ``span`` in free text, clean
+the span the same way and call the same ``check`` from ``validate_result``.
+
+Candidate patterns are plain RE2-compatible expressions (no look-arounds) so pandas can run
+them through pyarrow; span patterns use digit/letter look-arounds because Python's ``\\b``
+sees Han characters as word characters (``号11010519…`` has no ``\\b`` before the digits).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import phonenumbers
+
+from detectors import checks
+from detectors.names import HAN, person_names
+from detectors.text import fold
+
+Check = Callable[[Sequence[str]], np.ndarray]
+
+# Separators people put inside numbers: spaces, hyphens and dashes, brackets.
+NUMBER_SEPARATORS = r"[\s\-\u2010-\u2015()\[\]（）]"
+PLATE_SEPARATORS = r"[\s·•・.\-]"
+NO_ALNUM_BEFORE = r"(?<![0-9A-Za-z])"
+NO_ALNUM_AFTER = r"(?![0-9A-Za-z])"
+
+
+@dataclass(frozen=True)
+class EntityRule:
+    """How one entity is recognised in a cell and in free text."""
+
+    name: str
+    candidate: str  # full-match on the cleaned, folded cell
+    check: Check  # batch validator on cleaned candidates
+    span: str  # search pattern for free text (Python `regex`, used by Presidio)
+    span_score: float  # score of a validated span before context
+    clean: str | None = None  # characters removed before matching
+    upper: bool = False
+    strong: bool = False  # a passing check alone is conclusive (check digit)
+    context: tuple[str, ...] = field(default=())
+
+    def cleaned(self, text: str) -> str:
+        text = fold(text).strip()
+        if self.clean:
+            text = re.sub(self.clean, "", text)
+        return text.upper() if self.upper else text
+
+    def validate(self, text: str) -> bool:
+        """Scalar validation of one cell or span: clean, full-match the candidate, run the check."""
+        value = self.cleaned(text)
+        if not _compiled(self.candidate).fullmatch(value):
+            return False
+        return bool(self.check([value])[0])
+
+
+@lru_cache(maxsize=64)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _phone_patterns() -> tuple[str, str, str]:
+    """Mobile, fixed-line and service-number national patterns from libphonenumber's CN metadata.
+
+    Allocated ranges change, so they are read from the installed ``phonenumbers`` release rather
+    than written down here.
+    """
+    meta = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    assert meta is not None and meta.mobile is not None and meta.fixed_line is not None
+    # 149 (China Telecom data/SMS cards issued to individuals) is allocated but absent from the
+    # metadata's mobile type; it identifies a person as much as any other mobile number.
+    mobile = meta.mobile.national_number_pattern + r"|149\d{8}"
+    fixed = meta.fixed_line.national_number_pattern
+    service = "|".join(
+        d.national_number_pattern
+        for d in (meta.toll_free, meta.shared_cost)
+        if d is not None and d.national_number_pattern
+    )
+    return mobile, fixed, service or r"(?:400|800)\d{7}"
+
+
+_MOBILE, _FIXED, _SERVICE = _phone_patterns()
+_CC = r"(?:\+?86|0086)"
+PHONE_CANDIDATE = rf"{_CC}?(?:{_MOBILE})|(?:{_CC}0?|0)(?:{_FIXED})|(?:{_SERVICE})"
+
+_SEP = r"[\s\-]?"
+PHONE_SPAN = (
+    NO_ALNUM_BEFORE
+    + r"(?:(?:\+|＋)?(?:86|0086)[\s\-]?)?"
+    + r"(?:1[3-9]\d[\s\-]?\d{4}[\s\-]?\d{4}"  # mobile, validated by PHONE_CANDIDATE
+    + r"|[(（]?0\d{2,3}[)）]?[\s\-]?[2-9]\d{2,3}[\s\-]?\d{4}"  # landline
+    + r"|[48]00[\s\-]?\d{3}[\s\-]?\d{4})"
+    + r"(?![0-9])"
+)
+
+PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+PLATE_CANDIDATE = (
+    rf"[{PLATE_PROVINCES}][A-HJ-NP-Z]"
+    r"(?:[DF][A-HJ-NP-Z0-9][0-9]{4}|[0-9]{5}[DF]|[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳领试超])"
+)
+PLATE_SPAN = (
+    rf"[{PLATE_PROVINCES}][A-HJ-NP-Z][·•・\s]?"
+    r"(?:[DF][A-HJ-NP-Z0-9][0-9]{4}|[0-9]{5}[DF]|[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳领试超])"
+    + NO_ALNUM_AFTER
+)
+
+EMAIL_CANDIDATE = (
+    r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}"
+)
+IPV4 = r"(?:\d{1,3}\.){3}\d{1,3}"
+IPV6 = r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%[0-9A-Za-z]+)?"
+
+# Street-level address: a road/street/estate word, then a number with 号/栋/楼/单元/室…
+# A bare district (历下区) or road name without a number is not an address.
+ADDRESS_PLACE = r"(?:路|街|道|巷|弄|胡同|大道|村|组|屯|小区|花园|公寓|大厦|广场|家园|苑|里|社区|园区|工业园)"
+ADDRESS_NUMBER = r"(?:\d+|[A-Za-z]|[一二三四五六七八九十百零〇]+)(?:号楼|号院|号|弄|栋|幢|座|楼|单元|室|层|户|组)"
+ADDRESS_CORE = rf"[{HAN}0-9A-Za-z]{{1,24}}?{ADDRESS_PLACE}[{HAN}0-9A-Za-z\-]{{0,12}}?{ADDRESS_NUMBER}"
+ADDRESS_CANDIDATE = (
+    rf"[{HAN}0-9A-Za-z\-#()（）]{{0,40}}{ADDRESS_PLACE}[{HAN}0-9A-Za-z\-]{{0,12}}{ADDRESS_NUMBER}"
+    rf"[{HAN}0-9A-Za-z\-#()（）]{{0,30}}(?:\s*\d{{6}})?"  # a trailing postal code is common
+)
+ADDRESS_SPAN = (
+    rf"(?:[{HAN}]{{2,12}}?(?:省|自治区|市|区|县|旗|镇|乡|街道))*[{HAN}0-9A-Za-z]{{1,16}}?{ADDRESS_PLACE}"
+    rf"[{HAN}0-9A-Za-z\-]{{0,12}}?{ADDRESS_NUMBER}(?:[0-9A-Za-z\-]{{0,6}}{ADDRESS_NUMBER}){{0,3}}"
+)
+
+
+def addresses(values: Sequence[str]) -> np.ndarray:
+    """An address names at least one place level (province…road) besides the number."""
+    marker = re.compile(r"省|市|区|县|镇|乡|街道|路|街|巷|村|小区|大厦|花园|公寓|苑")
+    return np.fromiter((bool(marker.search(v)) for v in values), dtype=bool, count=len(values))
+
+
+RULES: tuple[EntityRule, ...] = (
+    EntityRule(
+        name="CN_RESIDENT_ID",
+        candidate=r"[1-9]\d{16}[0-9X]|[1-9]\d{14}",
+        check=checks.resident_ids,
+        span=NO_ALNUM_BEFORE + r"[1-9]\d{5}(?:\d{11}[0-9Xx]|\d{9})" + NO_ALNUM_AFTER,
+        span_score=0.3,
+        clean=NUMBER_SEPARATORS,
+        upper=True,
+        strong=True,
+        context=("身份证", "证件号", "身份号码", "公民身份", "证件", "身份", "id"),
+    ),
+    EntityRule(
+        name="CN_USCC",
+        candidate=r"[1-9ANY][1-59]\d{6}[0-9A-HJ-NP-RTUWXY]{10}",
+        check=checks.usccs,
+        span=NO_ALNUM_BEFORE + r"[1-9ANYany][1-59]\d{6}[0-9A-HJ-NP-RTUWXYa-hj-np-rtuwxy]{10}" + NO_ALNUM_AFTER,
+        span_score=0.3,
+        clean=r"[\s\-]",
+        upper=True,
+        strong=True,
+        context=("信用代码", "统一社会信用代码", "社会信用", "企业", "纳税人识别号", "uscc"),
+    ),
+    EntityRule(
+        name="PHONE_NUMBER",
+        candidate=PHONE_CANDIDATE,
+        check=checks.always,
+        span=PHONE_SPAN,
+        span_score=0.6,
+        clean=NUMBER_SEPARATORS,
+        context=("电话", "手机", "联系方式", "联系", "致电", "热线", "座机", "tel", "phone", "mobile"),
+    ),
+    EntityRule(
+        name="CN_BANK_CARD",
+        candidate=r"(?:62|60|95)\d{14,17}|[345]\d{15,18}",
+        check=checks.bank_cards,
+        span=NO_ALNUM_BEFORE + r"(?:62|60|95|[345])\d{2}(?:[\s\-]?\d{4}){2,3}(?:[\s\-]?\d{1,3})?(?![0-9])",
+        span_score=0.3,
+        clean=NUMBER_SEPARATORS,
+        context=("银行卡", "卡号", "账号", "账户", "银行", "开户", "card"),
+    ),
+    EntityRule(
+        name="CN_LICENSE_PLATE",
+        candidate=PLATE_CANDIDATE,
+        check=checks.plates,
+        span=PLATE_SPAN,
+        span_score=0.5,
+        clean=PLATE_SEPARATORS,
+        upper=True,
+        context=("车牌", "号牌", "车辆", "牌照", "驾驶", "车"),
+    ),
+    EntityRule(
+        name="CN_PASSPORT",
+        candidate=r"E\d{8}|E[A-HJ-NP-Z]\d{7}|G\d{8}|[PSD]E\d{7}",
+        check=checks.not_repetitive,
+        span=NO_ALNUM_BEFORE + r"(?:[EeGg]\d{8}|[Ee][A-HJ-NP-Za-hj-np-z]\d{7}|[PSDpsd][Ee]\d{7})" + NO_ALNUM_AFTER,
+        span_score=0.3,
+        clean=r"\s",
+        upper=True,
+        context=("护照", "passport", "证件"),
+    ),
+    EntityRule(
+        name="CN_HMT_PERMIT",
+        candidate=r"[HM]\d{8}(?:\d{2})?",
+        check=checks.not_repetitive,
+        span=NO_ALNUM_BEFORE + r"[HMhm]\d{8}(?:\d{2})?" + NO_ALNUM_AFTER,
+        span_score=0.3,
+        clean=r"\s",
+        upper=True,
+        context=("回乡证", "通行证", "港澳", "台胞证", "permit"),
+    ),
+    EntityRule(
+        name="EMAIL_ADDRESS",
+        candidate=EMAIL_CANDIDATE,
+        check=checks.emails,
+        span=r"(?<![A-Za-z0-9._%+\-])" + EMAIL_CANDIDATE + NO_ALNUM_AFTER,
+        span_score=0.8,
+        context=("邮箱", "邮件", "email", "mail"),
+    ),
+    EntityRule(
+        name="IP_ADDRESS",
+        candidate=rf"{IPV4}|{IPV6}",
+        check=checks.ip_addresses,
+        span=r"(?<![0-9A-Za-z.:])(?:" + IPV4 + "|" + IPV6 + r")(?![0-9A-Za-z.:])",
+        span_score=0.5,
+        context=("ip", "地址", "登录", "访问"),
+    ),
+    EntityRule(
+        name="PERSON",
+        candidate=rf"[{HAN}]{{2,4}}|[{HAN}]{{1,12}}(?:[·•・.][{HAN}]{{1,12}}){{1,3}}",
+        check=person_names,
+        span=rf"[{HAN}]{{1,12}}[·•・][{HAN}]{{1,12}}",  # token-based otherwise, see recognizers.py
+        span_score=0.3,
+        clean=r"\s",
+        context=("姓名", "联系人", "申请人", "当事人", "户主", "法定代表人", "法人", "负责人", "经办人",
+                 "投诉人", "举报人", "患者", "先生", "女士", "本人", "name"),
+    ),
+    EntityRule(
+        name="LOCATION",
+        candidate=ADDRESS_CANDIDATE,
+        check=addresses,
+        span=ADDRESS_SPAN,
+        span_score=0.6,
+        context=("地址", "住址", "住所", "居住", "户籍", "家住", "位于", "address"),
+    ),
+)
+
+RULES_BY_NAME = {rule.name: rule for rule in RULES}
+# Entities the profiler treats as needing more than a passing pattern (no check digit).
+WEAK = frozenset({"PERSON", "LOCATION", "CN_LICENSE_PLATE", "CN_PASSPORT", "CN_HMT_PERMIT", "IP_ADDRESS"})
+
+
+def validate(entity: str, text: str) -> bool:
+    """Whether ``text`` (a whole cell or a span) is a valid raw ``entity``. Never raises on str input."""
+    return RULES_BY_NAME[entity].validate(text)

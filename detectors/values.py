@@ -1,0 +1,38 @@
+"""Value shapes that are not identifiers but matter to the profiler.
+
+Already-masked identifiers (``138****5678``, ``370113********7973``, ``张*``) are counted apart
+from raw matches so the verify stage can tell a desensitized column from a leaking one.
+Quasi-identifier values (男/女, 汉族, 本科, 已婚, 历下区) let a column be recognised as a
+quasi-identifier even under an uninformative header such as ``col3``.
+"""
+
+from __future__ import annotations
+
+from detectors.names import HAN
+
+MASK = r"[*]"
+MASKED = "|".join(
+    [
+        rf"[^*]{{0,40}}{MASK}{{2,}}[^*]{{0,20}}(?:{MASK}{{2,}}[^*]{{0,20}})?",  # 138****5678, addresses
+        rf"[{HAN}]{{1,3}}{MASK}{{1,3}}",  # 张*, 欧阳**
+        rf"{MASK}{{1,2}}[{HAN}]{{1,2}}",  # *三
+        rf"[{HAN}]{MASK}{{1,2}}[{HAN}]",  # 张*三
+        r"\d{3,6}[Xx×]{4,}\d{2,4}[0-9Xx]?",  # 138XXXX5678
+    ]
+)
+
+NUMERIC = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?"
+DATE_LIKE = r"(?:19|20)\d{2}(?:[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?)?|\d{4})(?:\s.*)?"
+
+QUASI_VALUES: dict[str, str] = {
+    "gender": r"男|女|男性|女性|未知|[MFmf]|[Mm]ale|[Ff]emale",
+    "ethnicity": rf"[{HAN}]{{1,5}}族|少数民族|外国血统",
+    "education": "博士|硕士|研究生|本科|大学本科|大专|专科|大学专科|中专|中技|技校|高中|职高|初中|小学|文盲|半文盲|"
+                 "博士研究生|硕士研究生|学士|不详",
+    "marital": "已婚|未婚|离异|离婚|丧偶|再婚|初婚|复婚|有配偶|无配偶",
+    "district": rf"[{HAN}]{{1,8}}(?:区|县|旗|自治县|县级市|新区|街道|镇|乡)",
+    "politics": "中共党员|中共预备党员|共青团员|团员|群众|民主党派|无党派人士|党员",
+}
+
+# Enterprise names: the lexicon lists suffixes; this is the fallback when it lists none.
+COMPANY_SUFFIXES = ("有限公司", "有限责任公司", "股份有限公司", "集团", "公司", "厂", "合作社")

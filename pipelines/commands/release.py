@@ -1,0 +1,144 @@
+"""`kaifang release`, `check`, `samples` and `keygen`: running releases and preparing for them."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from pipelines.environment import state_dir
+
+DEFAULT_POLICY = "configs/policy.yaml"
+CATALOG_HELP = "Catalog folder to publish into [default: $KAIFANG_CATALOG or ./catalog-out]."
+
+
+def default_catalog() -> Path:
+    from catalog.store import default_catalog_dir
+
+    return Path(default_catalog_dir())
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.command()
+@click.argument("targets", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--catalog", "catalog_dir", type=click.Path(path_type=Path), help=CATALOG_HELP)
+@click.option("--policy", type=click.Path(path_type=Path), default=DEFAULT_POLICY, show_default=True,
+              help="Release policy: entity defaults, class thresholds.")
+@click.option("--json", "as_json", is_flag=True, help="Print the release records as JSON instead of a summary.")
+def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path, as_json: bool) -> None:
+    """Release datasets: each TARGET is a spec file or a folder of specs.
+
+    Every dataset goes extract → detect → classify → desensitize → verify → validate → publish.
+    A dataset that fails or is refused publishes nothing and the catalog keeps its previous
+    release; the others carry on. Exit code 0 only when every dataset was published (or is
+    unchanged since its last release), 1 otherwise, 2 for bad usage.
+
+    \b
+    Examples:
+      kaifang release configs/datasets
+      kaifang release configs/datasets/social-insurance.yaml --catalog /srv/open-data
+    """
+    import json
+
+    from pipelines.flows import release_folder
+    from pipelines.summary import dataset_text
+
+    catalog_dir = (catalog_dir or default_catalog()).resolve()
+    if not policy.is_file():
+        _fail(f"policy file not found: {policy}")
+    for target in targets:
+        if not target.exists():
+            _fail(f"no such spec file or folder: {target}")
+    results = []
+    for target in targets:
+        results.extend(release_folder(str(target), str(catalog_dir), str(policy.resolve()),
+                                      progress=not as_json))
+    if as_json:
+        click.echo(json.dumps(results, ensure_ascii=False, indent=1, default=str))
+    else:
+        click.echo(f"\nRun summary (catalog: {catalog_dir})\n")
+        for record in results:
+            click.echo(dataset_text(record) + "\n")
+        published = sum(r["status"] in {"published", "unchanged"} for r in results)
+        click.echo(f"{published} of {len(results)} datasets published or unchanged.")
+        for record in results:
+            if record["status"] not in {"published", "unchanged"}:
+                click.echo(f"{record['dataset']['id']}: {record['status']}: {record.get('failure')}", err=True)
+    sys.exit(0 if all(r["status"] in {"published", "unchanged"} for r in results) else 1)
+
+
+@click.command()
+@click.argument("targets", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--policy", type=click.Path(path_type=Path), default=DEFAULT_POLICY, show_default=True)
+def check(targets: tuple[Path, ...], policy: Path) -> None:
+    """Validate release specs (files or folders of *.yaml) and the policy, without running anything.
+
+    Prints one line per spec; a bad spec gets the file, the key and what was expected.
+    Exit code 0 when all are valid, 2 otherwise.
+    """
+    from pipelines.spec import SpecError, load_policy, load_spec, spec_paths
+
+    ok = True
+    try:
+        load_policy(policy)
+    except SpecError as exc:
+        click.echo(f"invalid  {exc}", err=True)
+        ok = False
+    paths = [p for t in targets for p in spec_paths(t)]
+    if not paths:
+        _fail("no spec files found in " + ", ".join(map(str, targets)))
+    for path in paths:
+        try:
+            loaded = load_spec(path)
+        except SpecError as exc:
+            click.echo(f"invalid  {exc}", err=True)
+            ok = False
+            continue
+        source = loaded.spec.source
+        where = str(loaded.resolve(source.file.path)) if source.file else "SQL: " + loaded.spec.source.sql.url
+        if source.file and not loaded.resolve(source.file.path).is_file():
+            click.echo(f"warning  {path}: source.file.path: no file at {where}", err=True)
+        click.echo(f"ok       {path} ({loaded.spec.id}, {loaded.spec.open_class.declared.value}"
+                   f" → {loaded.spec.open_class.effective_target.value})")
+    sys.exit(0 if ok else 2)
+
+
+@click.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("configs/samples"), show_default=True,
+              help="Folder to write the sample sources into.")
+def samples(out: Path) -> None:
+    """Regenerate the built-in Jinan sample sources (deterministic: same bytes every time)."""
+    from pipelines.samples import write_samples
+
+    for path in write_samples(out):
+        click.echo(f"wrote {path}")
+
+
+@click.command()
+@click.option("--out", type=click.Path(path_type=Path), help="Key file [default: .kaifang/pseudonym.key].")
+@click.option("--if-missing", is_flag=True, help="Do nothing when the key file exists.")
+def keygen(out: Path | None, if_missing: bool) -> None:
+    """Create a pseudonymization key file (mode 600), kept apart from every output.
+
+    Releases read the key from $KAIFANG_PSEUDONYM_KEY, else the file named by $KAIFANG_KEY_FILE,
+    else .kaifang/pseudonym.key. The same key keeps pseudonyms stable across releases; a new key
+    changes them all.
+    """
+    from anonymizers.keys import write_new_key
+
+    path = out or Path(os.environ.get("KAIFANG_KEY_FILE", state_dir() / "pseudonym.key"))
+    if path.exists():
+        if if_missing:
+            return
+        _fail(f"{path} exists; remove it first to rotate the key")
+    write_new_key(path)
+    click.echo(f"wrote {path}")
+
+
+commands = [release, check, samples, keygen]

@@ -1,0 +1,34 @@
+"""Process environment for Prefect and friends, set before they are imported.
+
+Prefect reads its settings at import time, so the CLI calls `prepare_environment()` first:
+its home goes inside the working folder (a missing $HOME must not break a run), telemetry is off,
+and nothing is persisted as a task result unless a task asks for it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+STATE_DIR_ENV = "KAIFANG_STATE"
+
+
+def state_dir() -> Path:
+    """Where Kaifang keeps machine-local state (Prefect home, default key file): ./.kaifang unless set."""
+    return Path(os.environ.get(STATE_DIR_ENV, Path.cwd() / ".kaifang")).resolve()
+
+
+def prepare_environment() -> None:
+    defaults = {
+        "PREFECT_HOME": str(state_dir() / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_UI_ENABLED": "false",
+        "GX_ANALYTICS_ENABLED": "false",
+        "TQDM_DISABLE": "1",
+    }
+    for name, value in defaults.items():
+        os.environ.setdefault(name, value)
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)

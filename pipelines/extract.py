@@ -1,0 +1,251 @@
+"""Extract: a release spec's source → a raw Parquet file in the run folder, read a chunk at a time.
+
+Every column is read as text so identifiers keep their leading zeros and check letters; types are
+decided at publish. Errors are one line and never quote the data: a ragged row is reported by line
+number and field counts, an undecodable file by byte offset.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+CHUNK_ROWS = 100_000
+_READ_BLOCK = 1 << 20
+
+
+class SourceError(ValueError):
+    """The source cannot be read as a table; the message is one line and holds no cell value."""
+
+
+@dataclass(frozen=True)
+class Extracted:
+    path: Path
+    rows: int
+    columns: list[str]
+    encoding: str | None
+    sha256: str
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(_READ_BLOCK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM), else GBK, else GB18030: the first that decodes the whole file.
+
+    A strict cascade rather than a statistical guess: short GBK cells are easily mislabelled by
+    detectors, while a strict UTF-8 decode of GBK bytes fails fast and reliably.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    candidates = ["utf-8-sig"] if head.startswith(codecs.BOM_UTF8) else ["utf-8", "gbk", "gb18030"]
+    failure_offset = 0
+    for encoding in candidates:
+        offset = _first_undecodable_offset(path, encoding)
+        if offset is None:
+            return encoding
+        failure_offset = max(failure_offset, offset)
+    raise SourceError(
+        f"cannot decode the file as UTF-8, GBK or GB18030 (first bad byte near offset {failure_offset})"
+    )
+
+
+def _first_undecodable_offset(path: Path, encoding: str) -> int | None:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    consumed = 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(_READ_BLOCK), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                return consumed + max(exc.start, 0)
+            consumed += len(block)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return consumed
+    return None
+
+
+_RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _csv_chunks(path: Path, encoding: str, delimiter: str | None) -> Iterator[pd.DataFrame]:
+    sep = delimiter or _sniff_delimiter(path, encoding)
+    try:
+        reader = pd.read_csv(
+            path, dtype=str, keep_default_na=False, na_values=[""], encoding=encoding, sep=sep,
+            chunksize=CHUNK_ROWS, engine="c", skipinitialspace=False,
+        )
+        yield from reader
+    except pd.errors.EmptyDataError:
+        raise SourceError("the file is empty") from None
+    except pd.errors.ParserError as exc:
+        match = _RAGGED.search(str(exc))
+        if match:
+            expected, line, saw = match.groups()
+            raise SourceError(f"ragged rows: line {line} has {saw} fields, the header has {expected}") from None
+        raise SourceError("the file is not a well-formed CSV table") from None
+
+
+def _sniff_delimiter(path: Path, encoding: str) -> str:
+    with path.open(encoding=encoding, newline="") as handle:
+        header = handle.readline()
+    counts = {sep: header.count(sep) for sep in [",", ";", "\t", "|"]}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 else ","
+
+
+def _frame_chunks(frame: pd.DataFrame) -> Iterator[pd.DataFrame]:
+    for start in range(0, len(frame), CHUNK_ROWS):
+        yield frame.iloc[start : start + CHUNK_ROWS]
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """All columns as pandas strings, missing values as NA, column names as stripped text."""
+    frame = frame.copy()
+    frame.columns = [str(c).strip() for c in frame.columns]
+    for name in frame.columns:
+        column = frame[name]
+        if not pd.api.types.is_string_dtype(column):
+            text = column.astype("string")
+            # 1234.0 from a float column is the integer 1234 as the agency wrote it.
+            if pd.api.types.is_float_dtype(column):
+                text = text.str.replace(r"\.0$", "", regex=True)
+            column = text
+        frame[name] = column.astype("string").replace("", pd.NA)
+    return frame
+
+
+def file_chunks(path: Path, fmt: str, encoding: str, delimiter: str | None = None,
+                sheet: str | None = None) -> Iterator[pd.DataFrame]:
+    if fmt == "csv":
+        yield from _csv_chunks(path, encoding, delimiter)
+    elif fmt == "xlsx":
+        try:
+            frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, engine="openpyxl")
+        except ValueError:
+            raise SourceError(f"no sheet '{sheet}' in the workbook" if sheet else "not a readable workbook") from None
+        except Exception:
+            raise SourceError("not a readable XLSX workbook") from None
+        yield from _frame_chunks(frame)
+    elif fmt == "parquet":
+        try:
+            parquet = pq.ParquetFile(path)
+        except Exception:
+            raise SourceError("not a readable Parquet file") from None
+        for batch in parquet.iter_batches(batch_size=CHUNK_ROWS):
+            yield batch.to_pandas()
+    elif fmt == "json":
+        try:
+            text = path.read_text(encoding=encoding)
+            lines = not text.lstrip().startswith("[")
+            frame = pd.read_json(path, orient="records", lines=lines, dtype=False, encoding=encoding)
+        except ValueError:
+            raise SourceError("not a JSON array of records nor JSON lines") from None
+        yield from _frame_chunks(frame)
+    else:
+        raise SourceError(f"unknown file format '{fmt}'")
+
+
+def sql_chunks(url: str, table: str | None, query: str | None) -> Iterator[pd.DataFrame]:
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(url)
+    except ModuleNotFoundError as exc:
+        raise SourceError(f"no database driver '{exc.name}' is installed for {_safe_url(url)}") from None
+    except Exception:
+        raise SourceError("the SQL URL is not a valid SQLAlchemy URL") from None
+    statement = sa.text(query) if query else sa.select(sa.text("*")).select_from(sa.table(table))
+    try:
+        with engine.connect() as connection:
+            yield from pd.read_sql(statement, connection, chunksize=CHUNK_ROWS)
+    except sa.exc.OperationalError as exc:
+        # Driver messages can carry host names and user names; keep to the kind of failure.
+        reason = "cannot be reached" if _is_connection_failure(exc) else "rejected the query"
+        raise SourceError(f"the SQL source {reason} ({_safe_url(url)})") from None
+    except sa.exc.SQLAlchemyError:
+        raise SourceError(f"the SQL source rejected the query ({_safe_url(url)})") from None
+    finally:
+        engine.dispose()
+
+
+def _is_connection_failure(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return any(w in text for w in ("connect", "unable to open", "refused", "timeout", "resolve", "no such host"))
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, fit for an error message."""
+    import sqlalchemy as sa
+
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "unparseable URL"
+
+
+def infer_format(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    return {"xls": "xlsx", "jsonl": "json", "pq": "parquet", "txt": "csv", "tsv": "csv"}.get(suffix, suffix)
+
+
+def write_raw(chunks: Iterator[pd.DataFrame], out: Path) -> tuple[int, list[str]]:
+    """Stream chunks into one Parquet file of text columns; return rows and column names."""
+    writer: pq.ParquetWriter | None = None
+    columns: list[str] = []
+    rows = 0
+    try:
+        for raw_chunk in chunks:
+            chunk = _as_text(raw_chunk)
+            if writer is None:
+                columns = list(chunk.columns)
+                _check_header(columns)
+                schema = pa.schema([(name, pa.string()) for name in columns])
+                writer = pq.ParquetWriter(out, schema)
+            elif list(chunk.columns) != columns:
+                raise SourceError("the columns change part-way through the source")
+            table = pa.Table.from_pandas(chunk, schema=writer.schema, preserve_index=False)
+            writer.write_table(table)
+            rows += len(chunk)
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:
+        raise SourceError("the source has no header and no rows")
+    if rows == 0:
+        raise SourceError("the source has a header but no data rows")
+    return rows, columns
+
+
+def _check_header(columns: list[str]) -> None:
+    blank = [i + 1 for i, c in enumerate(columns) if not c or c.startswith("Unnamed:")]
+    if blank:
+        raise SourceError(f"column {blank[0]} has no header")
+    seen: set[str] = set()
+    for name in columns:
+        base = re.sub(r"\.\d+$", "", name)
+        if name in seen or (base != name and base in columns):
+            raise SourceError(f"the header names column '{base}' twice")
+        seen.add(name)
+
+
+def read_chunks(path: Path, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+    """Chunks of a Parquet file from the run folder, as pandas text columns."""
+    parquet = pq.ParquetFile(path)
+    for batch in parquet.iter_batches(batch_size=CHUNK_ROWS, columns=columns):
+        yield batch.to_pandas(types_mapper=lambda t: pd.StringDtype() if t == pa.string() else None)

@@ -1,0 +1,261 @@
+"""Prefect flows: thin wrappers that run the stages in order and report.
+
+`release_dataset` takes one spec through extract → detect → classify → desensitize → verify →
+validate → publish. `release_folder` runs every spec in a folder; one dataset's failure does not stop
+the others. Tasks pass paths and small summaries only, and persist nothing (no raw value can reach
+Prefect's result storage); every error is turned into one safe line before Prefect sees it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from anonymizers.keys import KeyError_, key_fingerprint, load_key
+from anonymizers.operators import OperatorError
+from catalog.record import DatasetMeta, ReleaseRecord, utc_now
+from catalog.staging import write_staged
+from catalog.store import CatalogStore
+from pipelines import stages
+from pipelines.decision import decide, required_k
+from pipelines.environment import state_dir
+from pipelines.extract import SourceError
+from pipelines.plan import PlanError, build_plan, findings_from, needs_key
+from pipelines.publish import typed_table
+from pipelines.spec import LoadedSpec, Policy, SpecError, load_policy, load_spec, spec_paths
+from pipelines.summary import dataset_markdown, quality_rows, run_markdown
+
+SAFE_ERRORS: tuple[type[Exception], ...] = (SpecError, SourceError, PlanError, OperatorError, KeyError_)
+DEBUG_ENV = "KAIFANG_DEBUG"
+PIPELINE_VERSION = "1"
+
+
+class StageFailure(Exception):
+    """A stage failed; `cause` is one line that names no input value."""
+
+    def __init__(self, stage: str, cause: str) -> None:
+        super().__init__(f"{stage}: {cause}")
+        self.stage, self.cause = stage, cause
+
+
+def _safely(stage: str, function, *args, **kwargs):
+    try:
+        return function(*args, **kwargs)
+    except StageFailure:
+        raise
+    except SAFE_ERRORS as exc:
+        raise StageFailure(stage, str(exc)) from None
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV):
+            raise
+        # Library messages may quote cell values; only the kind of error leaves this process.
+        raise StageFailure(stage, f"unexpected {type(exc).__name__} (rerun with {DEBUG_ENV}=1 to see it)") from None
+
+
+def _stage_task(name: str):
+    return task(name=name, cache_policy=NO_CACHE, persist_result=False, log_prints=False)
+
+
+@_stage_task("extract")
+def extract_task(loaded: LoadedSpec, files: stages.WorkFiles):
+    return _safely("extract", stages.extract, loaded, files)
+
+
+@_stage_task("detect")
+def detect_task(path: Path):
+    return _safely("detect", stages.detect, path)
+
+
+@_stage_task("classify")
+def classify_task(loaded: LoadedSpec, policy: Policy, profile, columns: list[str]):
+    return _safely("classify", build_plan, loaded.spec, policy, profile, columns)
+
+
+@_stage_task("desensitize")
+def desensitize_task(files: stages.WorkFiles, plan, key: bytes | None, quasi: list[str], k: int):
+    def run() -> tuple[int, int]:
+        stages.desensitize(files, plan, key, date.today())
+        return stages.suppress(files, quasi, k)
+
+    return _safely("desensitize", run)
+
+
+@_stage_task("verify")
+def verify_task(files: stages.WorkFiles, plan, policy: Policy, quasi: list[str]):
+    def run():
+        return stages.rescan(files.output, plan, policy), stages.risk(files.output, quasi)
+
+    return _safely("verify", run)
+
+
+@_stage_task("validate")
+def validate_task(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, files: stages.WorkFiles,
+                  store: CatalogStore):
+    def run():
+        from quality import PreviousRelease, validate_release
+
+        frame, columns = typed_table(stages.load_output(files), record.plan)
+        previous = store.latest(loaded.spec.id)
+        before = None
+        if previous is not None:
+            before = PreviousRelease(row_count=previous.rows_out or 0,
+                                     columns={c.name: c.type for c in previous.columns},
+                                     released_at=previous.finished_at or previous.started_at)
+        summary = validate_release(
+            frame, dataset_id=loaded.spec.id, key=loaded.spec.quality.key,
+            expectations=[e.model_dump() for e in loaded.spec.quality.expectations],
+            row_count_tolerance=loaded.spec.quality.row_count_tolerance,
+            previous=before, update_frequency=loaded.spec.update_frequency,
+            quasi_identifiers=loaded.spec.privacy.quasi_identifiers, k=loaded.spec.privacy.k,
+            published_as_is=[p.column for p in record.plan if p.action == "keep" and p.source == "spec"],
+            sensitive_entities=policy.direct_identifiers, docs_dir=files.staged / "quality",
+        )
+        return frame, columns, summary
+
+    return _safely("validate", run)
+
+
+@_stage_task("publish")
+def publish_task(record: ReleaseRecord, frame, files: stages.WorkFiles, store: CatalogStore, formats: list[str]):
+    def run() -> ReleaseRecord:
+        if frame is None:
+            return store.publish(record, None)
+        write_staged(frame, files.staged, record.columns, formats)
+        return store.publish(record, files.staged)
+
+    return _safely("publish", run)
+
+
+def _dataset_meta(loaded: LoadedSpec) -> DatasetMeta:
+    spec = loaded.spec
+    return DatasetMeta(
+        id=spec.id, title=spec.title, description=spec.description, publisher=spec.publisher,
+        publisher_code=spec.publisher_code, theme=spec.theme, keywords=spec.keywords,
+        update_frequency=spec.update_frequency, licence=spec.licence, contact=spec.contact,
+        declared_class=spec.open_class.declared.value, basis=spec.open_class.basis,
+        conditions=spec.open_class.conditions,
+    )
+
+
+def _content_key(record: ReleaseRecord, policy_sha: str, key: bytes | None) -> str:
+    parts = [PIPELINE_VERSION, record.spec_sha256, policy_sha, record.input_sha256 or "",
+             key_fingerprint(key) if key else ""]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _run_stages(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, policy_sha: str,
+                files: stages.WorkFiles, store: CatalogStore) -> ReleaseRecord:
+    spec = loaded.spec
+    extracted = extract_task(loaded, files)
+    record.rows_in, record.input_sha256, record.input_encoding = extracted.rows, extracted.sha256, extracted.encoding
+
+    profile = detect_task(extracted.path)
+    record.findings = findings_from(profile)
+    record.plan = classify_task(loaded, policy, profile, extracted.columns)
+
+    key = _safely("desensitize", load_key, state_dir() / "pseudonym.key") if needs_key(record.plan) else None
+    record.content_key = _content_key(record, policy_sha, key)
+    latest = store.latest(spec.id)
+    if latest is not None and latest.content_key == record.content_key:
+        record.status, record.version = "unchanged", latest.version
+        record.release_path = latest.release_path
+        return record
+
+    target = spec.open_class.effective_target
+    quasi = list(spec.privacy.quasi_identifiers)
+    k = required_k(spec, policy, target)
+    record.risk_before = _safely("verify", stages.risk, files.raw, quasi)
+    record.rows_out, record.suppressed = desensitize_task(files, record.plan, key, quasi, k)
+    record.residual_findings, record.risk_after = verify_task(files, record.plan, policy, quasi)
+    record.decision = decide(spec, policy, policy_sha, record.plan, record.residual_findings,
+                             record.risk_after, record.suppressed, record.rows_in)
+    if record.decision.published_class == "not_open" and target.value != "not_open":
+        record.status = "refused"
+        record.failure = record.decision.reason
+        record.failed_stage = "verify"
+        return record
+    if record.decision.published_class == "not_open":
+        return publish_task(record, None, files, store, spec.outputs)
+    frame, record.columns, record.quality = validate_task(record, loaded, policy, files, store)
+    if not record.quality.passed:
+        record.status, record.failed_stage = "refused", "validate"
+        record.failure = "quality gate: " + "; ".join(record.quality.failed_critical)
+        return record
+    return publish_task(record, frame, files, store, spec.outputs)
+
+
+@flow(name="release_dataset", persist_result=False, log_prints=False)
+def release_dataset(spec_path: str, catalog_dir: str, policy_path: str, run_id: str) -> dict[str, Any]:
+    """Release one dataset; never raises, returns the release record as a dict (no raw values)."""
+    started = time.monotonic()
+    store = CatalogStore(Path(catalog_dir))
+    try:
+        loaded = load_spec(spec_path)
+        policy, policy_sha = load_policy(policy_path)
+    except SpecError as exc:
+        return {"dataset": {"id": Path(spec_path).stem}, "status": "failed", "failed_stage": "check",
+                "failure": str(exc), "spec_path": spec_path, "seconds": round(time.monotonic() - started, 1)}
+    record = ReleaseRecord(run_id=run_id, dataset=_dataset_meta(loaded), spec_path=str(loaded.path),
+                           spec_sha256=loaded.sha256, policy_version=policy.version)
+    files = stages.WorkFiles(Path(catalog_dir) / ".runs" / run_id / loaded.spec.id)
+    try:
+        record = _run_stages(record, loaded, policy, policy_sha, files, store)
+    except StageFailure as failure:
+        record.stage_failed(failure.stage, failure.cause)
+    finally:
+        if not policy.keep_run_folder:
+            shutil.rmtree(files.folder, ignore_errors=True)
+    record.finished_at = record.finished_at or utc_now()
+    if record.status != "published":
+        _safely_record_attempt(store, record)
+    _report_dataset(record)
+    result = record.model_dump(mode="json")
+    result["seconds"] = round(time.monotonic() - started, 1)
+    return result
+
+
+def _safely_record_attempt(store: CatalogStore, record: ReleaseRecord) -> None:
+    try:
+        store.record_attempt(record)
+    except Exception as exc:  # the attempt log must not hide the dataset's own outcome
+        print(f"warning: could not log the attempt for {record.dataset.id}: {type(exc).__name__}", file=sys.stderr)
+
+
+def _report_dataset(record: ReleaseRecord) -> None:
+    slug = "".join(c if c.isalnum() else "-" for c in record.dataset.id.lower())
+    create_markdown_artifact(key=f"release-{slug}", markdown=dataset_markdown(record.model_dump(mode="json")),
+                             description=f"Release summary of {record.dataset.id}")
+    if record.quality is not None:
+        create_table_artifact(key=f"quality-{slug}", table=quality_rows(record.quality.model_dump(mode="json")),
+                              description=f"Expectations of {record.dataset.id}")
+
+
+@flow(name="release_folder", persist_result=False, log_prints=False)
+def release_folder(target: str, catalog_dir: str, policy_path: str, progress: bool = False) -> list[dict[str, Any]]:
+    """Release every spec under target, one after the other; a failure does not stop the rest."""
+    paths = spec_paths(target)
+    run_id = utc_now().strftime("%Y%m%dT%H%M%SZ") + "-" + os.urandom(3).hex()
+    results = []
+    for number, path in enumerate(paths, start=1):
+        if progress:
+            print(f"[{number}/{len(paths)}] {path.name} …", file=sys.stderr, flush=True)
+        result = release_dataset(str(path), catalog_dir, policy_path, run_id)
+        results.append(result)
+        if progress:
+            outcome = result["status"] + (f": {result['failure']}" if result.get("failure") else "")
+            print(f"[{number}/{len(paths)}] {result['dataset']['id']}: {outcome} ({result['seconds']} s)",
+                  file=sys.stderr, flush=True)
+    shutil.rmtree(Path(catalog_dir) / ".runs" / run_id, ignore_errors=True)
+    create_markdown_artifact(key="release-run-summary", markdown=run_markdown(results),
+                             description="Kaifang release run")
+    return results

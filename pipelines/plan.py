@@ -1,0 +1,86 @@
+"""Classify: turn detection findings, the spec's column rules and the policy into a desensitization plan.
+
+The spec wins over the policy and the policy over doing nothing, and each column's plan says which
+of the three decided, so a steward can see why a column was masked.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from anonymizers.apply import ColumnAction
+from anonymizers.operators import OperatorParams
+from catalog.record import ColumnFinding, ColumnPlan
+from pipelines.spec import Policy, ReleaseSpec
+
+_PARAM_FIELDS = ("keep_first", "keep_last", "to", "width", "digits", "top", "bottom", "hierarchy", "level")
+
+
+class PlanError(ValueError):
+    """The spec does not fit the source (e.g. names a column it lacks); one line."""
+
+
+def named_columns(spec: ReleaseSpec) -> dict[str, str]:
+    """Every column the spec names, with the key that names it (for the error message)."""
+    names: dict[str, str] = {}
+    for column in spec.columns:
+        names.setdefault(column, f"columns.{column}")
+    for column in spec.privacy.quasi_identifiers:
+        names.setdefault(column, "privacy.quasi_identifiers")
+    for column in spec.quality.key:
+        names.setdefault(column, "quality.key")
+    for i, expectation in enumerate(spec.quality.expectations):
+        if expectation.column:
+            names.setdefault(expectation.column, f"quality.expectations[{i}]")
+    return names
+
+
+def check_columns(spec: ReleaseSpec, columns: list[str]) -> None:
+    missing = {name: key for name, key in named_columns(spec).items() if name not in columns}
+    if missing:
+        name, key = next(iter(missing.items()))
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise PlanError(f"the spec names column '{name}' ({key}) which the source does not have{more}")
+
+
+def findings_from(profile) -> list[ColumnFinding]:
+    return [
+        ColumnFinding(column=column.name, entity=e.type, share=round(e.share, 4), score=round(e.score, 4))
+        for column in profile.columns
+        for e in column.entities
+    ]
+
+
+def build_plan(spec: ReleaseSpec, policy: Policy, profile, columns: list[str]) -> list[ColumnPlan]:
+    check_columns(spec, columns)
+    plan: list[ColumnPlan] = []
+    for name in columns:
+        rule = spec.columns.get(name)
+        detected = profile.column(name).primary
+        entity = (rule.entity if rule and rule.entity else None) or detected
+        if rule is not None:
+            action, source = rule.action, "spec"
+            params = {f: getattr(rule, f) for f in _PARAM_FIELDS if getattr(rule, f) is not None}
+        elif entity and entity in policy.entity_defaults:
+            default = policy.entity_defaults[entity]
+            action, source = default.action, "policy"
+            params = {f: v for f, v in default.model_dump(exclude={"action"}).items() if v is not None}
+        else:
+            action, source, params = "keep", "default", {}
+        quasi = name in spec.privacy.quasi_identifiers or bool(rule and rule.quasi_identifier)
+        plan.append(ColumnPlan(column=name, entity=entity, action=action, params=params, source=source,
+                               quasi_identifier=quasi, trade_secret=entity == "TRADE_SECRET"))
+    return plan
+
+
+def column_actions(plan: list[ColumnPlan], key: bytes | None, reference: date) -> list[ColumnAction]:
+    actions = []
+    for item in plan:
+        fields = {k: v for k, v in item.params.items() if k in OperatorParams.__dataclass_fields__}
+        params = OperatorParams(entity=item.entity, key=key, reference=reference, **fields)
+        actions.append(ColumnAction(column=item.column, action=item.action, params=params))
+    return actions
+
+
+def needs_key(plan: list[ColumnPlan]) -> bool:
+    return any(item.action in {"pseudonymize", "surrogate", "date_shift", "noise"} for item in plan)

@@ -1,0 +1,340 @@
+"""Release specs and the global policy, as pydantic models.
+
+Stewards edit YAML, not code, so every key is checked here and a mistake is reported
+as one line naming the file, the key and what was expected (never a stack trace).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+
+class SpecError(ValueError):
+    """A spec or policy file that cannot be used; the message is one line, safe to show."""
+
+
+class OpenClass(StrEnum):
+    NOT_OPEN = "not_open"
+    CONDITIONAL = "conditional"
+    UNCONDITIONAL = "unconditional"
+
+    @property
+    def label_zh(self) -> str:
+        return {"not_open": "不予开放", "conditional": "有条件开放", "unconditional": "无条件开放"}[self.value]
+
+    @property
+    def openness(self) -> int:
+        """Order used to tell whether a release opens a dataset further."""
+        return {"not_open": 0, "conditional": 1, "unconditional": 2}[self.value]
+
+
+# Grounds for the not-open and conditional classes, as listed in the measures (Art. 6-7).
+NOT_OPEN_BASIS = {
+    "security": "危害国家安全、公共安全、经济安全或社会稳定",
+    "trade_secret": "涉及商业秘密，未经权利人同意",
+    "personal_information": "涉及个人信息或隐私，未经信息主体同意",
+    "agreement": "数据获取协议或知识产权禁止开放",
+    "law": "法律法规规定不予开放",
+}
+CONDITIONAL_BASIS = {
+    "consent": "涉及商业秘密或个人隐私，经权利人或信息主体同意",
+    "infrastructure": "无条件开放将对基础设施造成压力",
+    "risk_unassessed": "价值较高但风险暂无法评估",
+    "other_law": "法律法规规定的其他情形",
+}
+# Only these not-open grounds can be cured by desensitization (脱敏) or de-secretization (脱密), Art. 9.
+CURABLE_BASIS = {"trade_secret", "personal_information"}
+
+UpdateFrequency = Literal[
+    "realtime", "daily", "weekly", "monthly", "quarterly", "semiannual", "annual", "irregular", "never"
+]
+FREQUENCY_ZH = {
+    "realtime": "实时", "daily": "每日", "weekly": "每周", "monthly": "每月", "quarterly": "每季度",
+    "semiannual": "每半年", "annual": "每年", "irregular": "不定期", "never": "不更新",
+}
+
+Action = Literal[
+    "keep", "drop", "redact", "mask", "pseudonymize", "surrogate", "generalize", "aggregate",
+    "date_shift", "noise",
+]
+OutputFormat = Literal["csv", "parquet", "json"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FileSource(_Strict):
+    path: str = Field(description="File path, relative to the spec file's folder.")
+    format: Literal["csv", "xlsx", "parquet", "json"] | None = None
+    encoding: Literal["auto", "utf-8", "utf-8-sig", "gbk", "gb18030"] = "auto"
+    sheet: str | None = None
+    delimiter: str | None = None
+
+
+class SqlSource(_Strict):
+    url: str = Field(description="SQLAlchemy URL; a relative sqlite path is taken from the spec's folder.")
+    table: str | None = None
+    query: str | None = None
+
+    @model_validator(mode="after")
+    def _table_or_query(self) -> SqlSource:
+        if bool(self.table) == bool(self.query):
+            raise ValueError("give exactly one of 'table' or 'query'")
+        return self
+
+
+class Source(_Strict):
+    file: FileSource | None = None
+    sql: SqlSource | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Source:
+        if (self.file is None) == (self.sql is None):
+            raise ValueError("give exactly one of 'file' or 'sql'")
+        return self
+
+
+class OpenClassDeclaration(_Strict):
+    declared: OpenClass
+    basis: list[str] = Field(default_factory=list)
+    conditions: str | None = None
+    target: OpenClass | None = Field(
+        default=None, description="Class sought after desensitization; defaults to the declared class."
+    )
+
+    @model_validator(mode="after")
+    def _basis_fits_class(self) -> OpenClassDeclaration:
+        allowed = {OpenClass.NOT_OPEN: NOT_OPEN_BASIS, OpenClass.CONDITIONAL: CONDITIONAL_BASIS}.get(
+            self.declared, {}
+        )
+        if self.declared != OpenClass.UNCONDITIONAL and not self.basis:
+            raise ValueError(f"a {self.declared.value} class needs a basis: one or more of {sorted(allowed)}")
+        unknown = [b for b in self.basis if b not in allowed]
+        if unknown:
+            raise ValueError(f"unknown basis {unknown} for {self.declared.value}; expected {sorted(allowed)}")
+        target = self.target or self.declared
+        if target == OpenClass.CONDITIONAL and not (self.conditions or "").strip():
+            raise ValueError("a conditional release needs 'conditions' (the text shown to applicants)")
+        if target.openness < self.declared.openness:
+            raise ValueError("'target' may not be less open than 'declared'")
+        return self
+
+    @property
+    def effective_target(self) -> OpenClass:
+        return self.target or self.declared
+
+
+class ColumnRule(_Strict):
+    action: Action
+    entity: str | None = Field(default=None, description="Entity type, when detection should not decide.")
+    keep_first: int | None = Field(default=None, ge=0)
+    keep_last: int | None = Field(default=None, ge=0)
+    to: str | None = Field(default=None, description="Generalization target, e.g. birth_year, district, band.")
+    width: float | None = Field(default=None, gt=0)
+    digits: int | None = Field(default=None, ge=0)
+    top: float | None = None
+    bottom: float | None = None
+    hierarchy: str | None = None
+    level: int | None = Field(default=None, ge=0)
+    reason: str | None = Field(default=None, description="Why a column is published as is.")
+    quasi_identifier: bool | None = None
+
+
+class Privacy(_Strict):
+    quasi_identifiers: list[str] = Field(default_factory=list)
+    k: int = Field(default=5, ge=1)
+    suppression_limit: float | None = Field(default=None, ge=0, le=1)
+
+
+class Expectation(_Strict):
+    expect: Literal[
+        "not_null", "unique", "between", "in_set", "match_regex", "length_between",
+        "row_count_between", "mean_between",
+    ]
+    column: str | None = None
+    min: float | None = None
+    max: float | None = None
+    values: list[Any] | None = None
+    regex: str | None = None
+    mostly: float | None = Field(default=None, gt=0, le=1)
+    severity: Literal["critical", "warning"] = "critical"
+
+    @model_validator(mode="after")
+    def _arguments(self) -> Expectation:
+        if self.expect != "row_count_between" and not self.column:
+            raise ValueError(f"'{self.expect}' needs a 'column'")
+        if self.expect == "in_set" and not self.values:
+            raise ValueError("'in_set' needs 'values'")
+        if self.expect == "match_regex":
+            if not self.regex:
+                raise ValueError("'match_regex' needs 'regex'")
+            re.compile(self.regex)
+        if self.expect in {"between", "length_between", "row_count_between", "mean_between"} and (
+            self.min is None and self.max is None
+        ):
+            raise ValueError(f"'{self.expect}' needs 'min' and/or 'max'")
+        return self
+
+
+class Quality(_Strict):
+    key: list[str] = Field(default_factory=list, description="Columns that together identify a row.")
+    row_count_tolerance: float = Field(default=0.5, ge=0)
+    expectations: list[Expectation] = Field(default_factory=list)
+
+
+class ReleaseSpec(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")]
+    title: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    publisher: str = Field(min_length=1)
+    publisher_code: str | None = None
+    theme: str = Field(min_length=1)
+    keywords: list[str] = Field(default_factory=list)
+    update_frequency: UpdateFrequency
+    licence: str = "CC-BY-4.0"
+    contact: str | None = Field(default=None, description="Objection channel: e-mail or URL.")
+    schedule: str | None = Field(default=None, description="Cron expression overriding the frequency.")
+    source: Source
+    open_class: OpenClassDeclaration
+    columns: dict[str, ColumnRule] = Field(default_factory=dict)
+    privacy: Privacy = Field(default_factory=Privacy)
+    quality: Quality = Field(default_factory=Quality)
+    outputs: list[OutputFormat] = Field(default_factory=lambda: ["csv", "parquet", "json"])
+
+    # Not part of the YAML: where the spec came from, to resolve relative paths.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("outputs")
+    @classmethod
+    def _outputs_unique(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("list at least one output format")
+        return list(dict.fromkeys(value))
+
+
+class EntityDefault(_Strict):
+    action: Action
+    keep_first: int | None = None
+    keep_last: int | None = None
+    to: str | None = None
+    width: float | None = None
+    digits: int | None = None
+
+
+class ClassPolicy(_Strict):
+    k: int = Field(ge=1)
+    max_risk: float = Field(gt=0, le=1, description="Highest prosecutor re-identification risk allowed.")
+    direct_identifier_actions: list[Action]
+
+
+class Policy(_Strict):
+    version: str
+    suppression_limit: float = Field(default=0.05, ge=0, le=1)
+    keep_run_folder: bool = False
+    min_share: float = Field(default=0.5, gt=0, le=1, description="Share of cells to call a column an entity.")
+    entity_defaults: dict[str, EntityDefault]
+    direct_identifiers: list[str]
+    trade_secret_actions: list[Action] = Field(default_factory=lambda: ["drop", "aggregate", "generalize"])
+    classes: dict[Literal["conditional", "unconditional"], ClassPolicy]
+
+
+def _format_error(path: Path, error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        loc = ".".join(str(p) for p in item["loc"] if not str(p).startswith("function-after"))
+        msg = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif item["type"] == "missing":
+            msg = "required key is missing"
+        elif item["type"] == "literal_error":
+            msg = "expected " + msg.removeprefix("Input should be ")
+        parts.append(f"{loc or '(top level)'}: {msg}")
+    return f"{path}: " + "; ".join(parts)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"{path}: file not found") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not UTF-8 text") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise SpecError(f"{path}: invalid YAML{where}") from None
+
+
+class LoadedSpec(BaseModel):
+    """A validated spec plus the facts about its file that the pipeline needs."""
+
+    model_config = ConfigDict(frozen=True)
+    spec: ReleaseSpec
+    path: Path
+    sha256: str
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    def resolve(self, relative: str) -> Path:
+        candidate = Path(relative).expanduser()
+        return candidate if candidate.is_absolute() else (self.folder / candidate).resolve()
+
+    def sql_url(self) -> str:
+        """The SQL URL with a relative sqlite file made absolute against the spec's folder."""
+        assert self.spec.source.sql is not None
+        url = self.spec.source.sql.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
+            return prefix + str(self.resolve(url[len(prefix):]))
+        return url
+
+
+def load_spec(path: str | Path) -> LoadedSpec:
+    path = Path(path)
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}: expected a mapping of keys at the top level")
+    try:
+        spec = ReleaseSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(_format_error(path, exc)) from None
+    for name in spec.privacy.quasi_identifiers:
+        rule = spec.columns.get(name)
+        if rule is not None and rule.action == "drop":
+            raise SpecError(f"{path}: privacy.quasi_identifiers: '{name}' is dropped in columns")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return LoadedSpec(spec=spec, path=path.resolve(), sha256=digest)
+
+
+def load_policy(path: str | Path) -> tuple[Policy, str]:
+    """The policy and its sha256, which the release record keeps beside its version."""
+    path = Path(path)
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}: expected a mapping of keys at the top level")
+    try:
+        policy = Policy.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(_format_error(path, exc)) from None
+    return policy, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def spec_paths(target: str | Path) -> list[Path]:
+    """The spec files a CLI argument names: a file, or every *.yaml / *.yml in a folder."""
+    target = Path(target)
+    if target.is_dir():
+        return sorted(p for p in target.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file())
+    return [target]

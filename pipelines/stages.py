@@ -1,0 +1,165 @@
+"""The stages of a release as plain functions over files in the run folder (no Prefect here).
+
+Each stage reads what the previous one wrote, a chunk at a time where it can, and returns only
+names, counts and figures: raw data moves as Parquet files in the run folder, never as results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from anonymizers.apply import class_sizes, desensitize_chunk, small_classes, suppress_chunk
+from catalog.record import ColumnFinding, ColumnPlan, RiskFigures
+from pipelines.extract import (
+    Extracted,
+    SourceError,
+    detect_encoding,
+    file_chunks,
+    file_sha256,
+    infer_format,
+    read_chunks,
+    sql_chunks,
+    write_raw,
+)
+from pipelines.plan import column_actions
+from pipelines.spec import LoadedSpec, Policy
+
+# Entities whose validators (checksums, numbering plans) make a single match meaningful; for the
+# others a residual is reported only when the rescan says the column holds the entity.
+STRONG_ENTITIES = {"CN_RESIDENT_ID", "CN_BANK_CARD", "PHONE_NUMBER", "EMAIL_ADDRESS", "CN_PASSPORT",
+                   "CN_HMT_PERMIT", "IP_ADDRESS"}
+
+
+@dataclass(frozen=True)
+class WorkFiles:
+    """The files of one dataset's run folder."""
+
+    folder: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.folder / "raw.parquet"
+
+    @property
+    def desensitized(self) -> Path:
+        return self.folder / "desensitized.parquet"
+
+    @property
+    def output(self) -> Path:
+        return self.folder / "output.parquet"
+
+    @property
+    def staged(self) -> Path:
+        return self.folder / "staged"
+
+
+def extract(loaded: LoadedSpec, files: WorkFiles) -> Extracted:
+    source = loaded.spec.source
+    files.folder.mkdir(parents=True, exist_ok=True)
+    if source.file is not None:
+        path = loaded.resolve(source.file.path)
+        if not path.is_file():
+            raise SourceError(f"source file not found: {path}")
+        fmt = source.file.format or infer_format(path)
+        encoding = source.file.encoding
+        if encoding == "auto":
+            encoding = detect_encoding(path) if fmt in {"csv", "json"} else None
+        chunks = file_chunks(path, fmt, encoding or "utf-8", source.file.delimiter, source.file.sheet)
+        rows, columns = write_raw(chunks, files.raw)
+        return Extracted(files.raw, rows, columns, encoding, file_sha256(path))
+    assert source.sql is not None
+    chunks = sql_chunks(loaded.sql_url(), source.sql.table, source.sql.query)
+    rows, columns = write_raw(chunks, files.raw)
+    # A database has no file to hash; the extract's Parquet bytes are deterministic for the same rows.
+    return Extracted(files.raw, rows, columns, None, file_sha256(files.raw))
+
+
+def detect(path: Path, lexicon=None):
+    from detectors import profile_chunks
+
+    return profile_chunks(read_chunks(path), lexicon=lexicon)
+
+
+def _write_stream(chunks: Iterator[pd.DataFrame], out: Path) -> int:
+    writer: pq.ParquetWriter | None = None
+    rows = 0
+    try:
+        for chunk in chunks:
+            table = pa.Table.from_pandas(chunk.astype("string"), preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(out, table.schema)
+            writer.write_table(table.cast(writer.schema))
+            rows += len(chunk)
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows
+
+
+def desensitize(files: WorkFiles, plan: list[ColumnPlan], key: bytes | None, reference: date) -> int:
+    actions = column_actions(plan, key, reference)
+    return _write_stream((desensitize_chunk(c, actions) for c in read_chunks(files.raw)), files.desensitized)
+
+
+def suppress(files: WorkFiles, quasi_identifiers: list[str], k: int) -> tuple[int, int]:
+    """Remove the records of classes smaller than k; return (rows kept, rows suppressed)."""
+    if not quasi_identifiers:
+        files.desensitized.replace(files.output)
+        return pq.ParquetFile(files.output).metadata.num_rows, 0
+    sizes = class_sizes(read_chunks(files.desensitized, quasi_identifiers), quasi_identifiers)
+    doomed = small_classes(sizes, k)
+    suppressed = sum(sizes[c] for c in doomed)
+    kept = _write_stream(
+        (suppress_chunk(c, quasi_identifiers, doomed) for c in read_chunks(files.desensitized)), files.output
+    )
+    return kept, suppressed
+
+
+def risk(path: Path, quasi_identifiers: list[str]) -> RiskFigures | None:
+    if not quasi_identifiers:
+        return None
+    from anonymizers.risk import measure_risk
+
+    frame = pd.concat(list(read_chunks(path, quasi_identifiers)), ignore_index=True)
+    if frame.empty:
+        return None
+    report = measure_risk(frame, quasi_identifiers).to_dict()
+    return RiskFigures(
+        quasi_identifiers=list(quasi_identifiers), records=len(frame), classes=int(report["classes"]),
+        min_class_size=int(report["min_class_size"]),
+        prosecutor_average=float(report["prosecutor_average"]),
+        prosecutor_highest=float(report["prosecutor_highest"]),
+        records_at_risk_share=float(report["records_at_risk_share"]),
+        sample_uniques=int(report["sample_uniques"]),
+        marketer_average=report.get("marketer_average"),
+    )
+
+
+def rescan(path: Path, plan: list[ColumnPlan], policy: Policy, lexicon=None) -> list[ColumnFinding]:
+    """Raw identifiers left in the output, outside the columns the spec publishes as is."""
+    profile = detect(path, lexicon)
+    as_is = {p.column for p in plan if p.action == "keep" and p.source == "spec"}
+    residual = []
+    for column in profile.columns:
+        if column.name in as_is:
+            continue
+        present = {e.type for e in column.entities}
+        for evidence in column.evidence:
+            if evidence.type not in policy.direct_identifiers or evidence.matches == 0:
+                continue
+            if evidence.type in STRONG_ENTITIES or evidence.type in present:
+                residual.append(ColumnFinding(column=column.name, entity=evidence.type,
+                                              share=round(evidence.share, 4), score=round(evidence.score, 4)))
+    return residual
+
+
+def load_output(files: WorkFiles) -> pd.DataFrame:
+    chunks = list(read_chunks(files.output))
+    return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame()

@@ -1,0 +1,97 @@
+"""The run summary: views of release records for the terminal and for Prefect artifacts.
+
+Works on the records' JSON form so the same code renders a live run and a stored one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+CLASS_ZH = {"not_open": "不予开放", "conditional": "有条件开放", "unconditional": "无条件开放"}
+
+
+def _class(name: str | None) -> str:
+    return f"{name} ({CLASS_ZH[name]})" if name in CLASS_ZH else "—"
+
+
+def _risk(record: dict[str, Any]) -> str:
+    before, after = record.get("risk_before"), record.get("risk_after")
+    if not before and not after:
+        return "—"
+
+    def fmt(r: dict | None) -> str:
+        return "—" if not r else f"highest {r['prosecutor_highest']:.3f}, smallest class {r['min_class_size']}"
+
+    return f"{fmt(before)} → {fmt(after)}"
+
+
+def dataset_lines(record: dict[str, Any]) -> list[tuple[str, str]]:
+    """Label/value pairs describing one dataset's release, in reading order."""
+    decision = record.get("decision") or {}
+    quality = record.get("quality") or {}
+    dataset = record.get("dataset", {})
+    treated = [p for p in record.get("plan", []) if p["action"] != "keep" or p.get("entity")]
+    actions = ", ".join(
+        f"{p['column']}" + (f" [{p['entity']}]" if p.get("entity") else "") + f" → {p['action']}" for p in treated
+    ) or "—"
+    sensitive = sorted({f"{f['column']} [{f['entity']}]" for f in record.get("findings", [])})
+    lines = [
+        ("dataset", f"{dataset.get('id', '?')} {dataset.get('title', '')}".strip()),
+        ("status", record["status"] + (f" (version {record['version']})" if record.get("version") else "")),
+        ("rows in → out", f"{record.get('rows_in', '—')} → {record.get('rows_out', '—')}"
+                          + (f" ({record['suppressed']} suppressed)" if record.get("suppressed") else "")),
+        ("sensitive columns", ", ".join(sensitive) or "none found"),
+        ("actions", actions),
+        ("class", f"{_class(decision.get('declared_class') or dataset.get('declared_class'))} → "
+                  f"{_class(decision.get('published_class'))}"),
+        ("why", decision.get("reason", "—")),
+        ("risk before → after", _risk(record)),
+    ]
+    if quality:
+        failed = quality.get("failed_critical", []) + quality.get("failed_warning", [])
+        verdict = "passed" if quality.get("passed") else "FAILED"
+        lines.append(("quality", f"{verdict}: {quality.get('evaluated', 0)} expectations"
+                                 + (f"; failed: {'; '.join(failed)}" if failed else "")))
+    if record.get("failure"):
+        lines.append(("cause", f"{record.get('failed_stage', '?')}: {record['failure']}"))
+    if record.get("release_path"):
+        lines.append(("outputs", record["release_path"]))
+        for output in record.get("outputs", []):
+            lines.append(("", output["path"]))
+    return lines
+
+
+def dataset_text(record: dict[str, Any]) -> str:
+    lines = dataset_lines(record)
+    width = max(len(label) for label, _ in lines)
+    return "\n".join(f"  {label:<{width}}  {value}" for label, value in lines)
+
+
+def dataset_markdown(record: dict[str, Any]) -> str:
+    rows = "\n".join(f"| {label} | {value.replace('|', '/')} |" for label, value in dataset_lines(record))
+    return f"### {record.get('dataset', {}).get('id', '?')}\n\n| | |\n|---|---|\n{rows}\n"
+
+
+def run_markdown(records: list[dict[str, Any]]) -> str:
+    head = "| dataset | status | rows in → out | class | quality | cause |\n|---|---|---|---|---|---|\n"
+    rows = []
+    for r in records:
+        decision = r.get("decision") or {}
+        quality = r.get("quality") or {}
+        rows.append(
+            f"| {r.get('dataset', {}).get('id', '?')} | {r['status']} | {r.get('rows_in', '—')} → "
+            f"{r.get('rows_out', '—')} | {decision.get('declared_class', '—')} → "
+            f"{decision.get('published_class', '—')} | "
+            f"{'passed' if quality.get('passed') else ('failed' if quality else '—')} | "
+            f"{(r.get('failure') or '').replace('|', '/')} |"
+        )
+    details = "\n".join(dataset_markdown(r) for r in records)
+    return "## Kaifang release run\n\n" + head + "\n".join(rows) + "\n\n" + details
+
+
+def quality_rows(quality: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"expectation": o["expectation"], "column": o.get("column") or "", "severity": o["severity"],
+         "outcome": "passed" if o["success"] else "failed", "message": o["message"]}
+        for o in quality.get("outcomes", [])
+    ]

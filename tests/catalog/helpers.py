@@ -1,0 +1,92 @@
+"""Hand-made release records and staged folders, so catalog tests need nothing of the pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from catalog.record import Check, DatasetMeta, Decision, PublishedColumn, QualitySummary, ReleaseRecord
+from catalog.staging import write_staged
+
+COLUMNS = [
+    PublishedColumn(name="站点", type="string", action="keep"),
+    PublishedColumn(name="日期", type="date", action="keep"),
+    PublishedColumn(name="客流", type="integer", action="keep"),
+    PublishedColumn(name="联系电话", type="string", action="mask", entity="CN_PHONE"),
+]
+
+
+def frame(rows: int = 3, offset: int = 0) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "站点": [f"站点{i}" for i in range(rows)],
+            "日期": pd.to_datetime(["2024-01-01"] * rows).date,
+            "客流": [100 + i + offset for i in range(rows)],
+            "联系电话": ["138****0000"] * rows,
+        }
+    )
+
+
+def make_record(
+    dataset_id: str = "bus-ridership",
+    cls: str = "unconditional",
+    title: str = "公交客流统计",
+    run_id: str = "run-1",
+    publisher: str = "济南市交通运输局",
+    theme: str = "交通出行",
+) -> ReleaseRecord:
+    decision = None
+    if cls != "not_open":
+        decision = Decision(
+            declared_class="not_open",
+            basis=["personal_information"],
+            target_class=cls,  # type: ignore[arg-type]
+            published_class=cls,
+            reclassified=True,
+            reason="脱敏后满足开放要求",  # type: ignore[arg-type]
+            checks=[Check(name="k_anonymity", passed=True, figure="k=5", requirement="k>=5")],
+            policy_version="2024-1",
+            policy_sha256="0" * 64,
+        )
+    return ReleaseRecord(
+        run_id=run_id,
+        dataset=DatasetMeta(
+            id=dataset_id,
+            title=title,
+            description=f"{title}的说明",
+            publisher=publisher,
+            publisher_code="JN-JT",
+            theme=theme,
+            keywords=["客流", "公交"],
+            update_frequency="monthly",
+            licence="CC-BY-4.0",
+            contact="data@example.gov.cn",
+            declared_class="not_open" if cls == "not_open" else "conditional",  # type: ignore[arg-type]
+            basis=["personal_information"] if cls == "not_open" else ["consent"],
+            conditions="仅限科研用途" if cls == "conditional" else None,
+        ),
+        spec_path=f"configs/datasets/{dataset_id}.yaml",
+        spec_sha256="1" * 64,
+        policy_version="2024-1",
+        rows_in=3,
+        rows_out=3,
+        columns=COLUMNS,
+        decision=decision,
+        quality=QualitySummary(passed=True, evaluated=4, docs_index="quality/index.html"),
+    )
+
+
+def stage(
+    folder: Path,
+    rows: int = 3,
+    offset: int = 0,
+    formats: tuple[str, ...] = ("csv", "parquet", "json"),
+    quality: bool = True,
+) -> Path:
+    """Write a staged folder exactly as the pipeline does: data.csv, data.parquet, data.json, quality/."""
+    write_staged(frame(rows, offset), folder, COLUMNS, formats)
+    if quality:
+        (folder / "quality").mkdir(exist_ok=True)
+        (folder / "quality" / "index.html").write_text("<html><body>质量报告</body></html>", "utf-8")
+    return folder

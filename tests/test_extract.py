@@ -1,0 +1,115 @@
+"""Extract: every supported source becomes one raw Parquet file of text columns, or one clear line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipelines.extract import SourceError, detect_encoding, file_chunks, read_chunks, sql_chunks, write_raw
+
+ROWS = "姓名,身份证号,金额\n张三,11010519491231002X,0012\n李四,,35.5\n"
+
+
+def extract(path: Path, fmt: str = "csv", encoding: str | None = None) -> pd.DataFrame:
+    encoding = encoding or (detect_encoding(path) if fmt == "csv" else "utf-8")
+    out = path.with_suffix(".raw.parquet")
+    write_raw(file_chunks(path, fmt, encoding), out)
+    return pd.concat(list(read_chunks(out)), ignore_index=True)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "detected"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gbk", "gbk"), ("gb18030", "gbk")],
+)
+def test_encodings_are_detected_and_values_kept_as_text(tmp_path, encoding, detected):
+    path = tmp_path / "t.csv"
+    path.write_bytes(ROWS.encode(encoding))
+    assert detect_encoding(path) == detected
+    frame = extract(path)
+    assert list(frame.columns) == ["姓名", "身份证号", "金额"]
+    assert frame.loc[0, "金额"] == "0012"  # leading zeros survive
+    assert frame.loc[0, "身份证号"] == "11010519491231002X"
+    assert pd.isna(frame.loc[1, "身份证号"])
+
+
+def test_gb18030_only_characters_are_read(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes("名称\n𠀀字\n".encode("gb18030"))  # outside GBK
+    assert detect_encoding(path) == "gb18030"
+    assert extract(path).iloc[0, 0] == "𠀀字"
+
+
+def test_undecodable_bytes_give_an_offset_not_the_bytes(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b\n" + b"\xff\xfe\xfd\x80\x81" * 3 + b"\n")
+    with pytest.raises(SourceError, match=r"cannot decode the file as UTF-8, GBK or GB18030 \(first bad byte"):
+        detect_encoding(path)
+
+
+def test_empty_and_header_only_files_are_refused(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(SourceError, match="the file is empty"):
+        extract(empty, encoding="utf-8")
+    header = tmp_path / "header.csv"
+    header.write_text("姓名,手机号码\n", encoding="utf-8")
+    with pytest.raises(SourceError, match="has a header but no data rows"):
+        extract(header)
+
+
+def test_ragged_rows_name_the_line_and_counts(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("a,b,c\n1,2,3\n4,5,6,13812345678\n", encoding="utf-8")
+    with pytest.raises(SourceError) as error:
+        extract(path)
+    assert str(error.value) == "ragged rows: line 3 has 4 fields, the header has 3"
+    assert "13812345678" not in str(error.value)
+
+
+def test_duplicate_and_blank_headers_are_refused(tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text("姓名,姓名\n1,2\n", encoding="utf-8")
+    with pytest.raises(SourceError, match="names column '姓名' twice"):
+        extract(path)
+
+
+def test_xlsx_parquet_and_json_sources(tmp_path):
+    frame = pd.DataFrame({"姓名": ["张三"], "编号": ["007"], "数量": [3]})
+    frame.to_excel(tmp_path / "t.xlsx", index=False)
+    frame.to_parquet(tmp_path / "t.parquet")
+    frame.to_json(tmp_path / "t.json", orient="records", force_ascii=False)
+    for name, fmt in [("t.xlsx", "xlsx"), ("t.parquet", "parquet"), ("t.json", "json")]:
+        out = extract(tmp_path / name, fmt)
+        assert out.loc[0, "姓名"] == "张三", name
+        assert out.loc[0, "数量"] == "3", name
+
+
+def test_semicolon_files_are_sniffed(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a;b\n1;2\n", encoding="utf-8")
+    assert list(extract(path).columns) == ["a", "b"]
+
+
+def test_sqlite_table_and_query(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "t.sqlite"
+    with sqlite3.connect(db) as connection:
+        connection.execute("create table t (name text, amount real)")
+        connection.execute("insert into t values ('王五', 12.0), ('赵六', 3.5)")
+    connection.close()
+    url = f"sqlite:///{db}"
+    table = pd.concat(list(sql_chunks(url, "t", None)))
+    assert table["name"].tolist() == ["王五", "赵六"]
+    query = pd.concat(list(sql_chunks(url, None, "select name from t where amount > 5")))
+    assert query["name"].tolist() == ["王五"]
+
+
+def test_an_unreachable_database_is_one_line_without_password():
+    with pytest.raises(SourceError) as error:
+        list(sql_chunks("postgresql://kaifang:s3cret@127.0.0.1:1/nowhere", "t", None))
+    message = str(error.value)
+    assert message.startswith("the SQL source cannot be reached")
+    assert "s3cret" not in message and "\n" not in message

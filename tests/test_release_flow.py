@@ -1,0 +1,178 @@
+"""End to end: the release flows on the built-in samples, under a temporary Prefect API.
+
+These tests are the documentation of what a release run promises: what gets published, what a
+refused or failed dataset leaves behind (nothing), and that reruns change nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+pytestmark = pytest.mark.slow
+
+ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+MOBILE_PATTERN = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def run(project: Path, target: Path | None = None) -> dict[str, dict]:
+    from pipelines.flows import release_folder
+
+    results = release_folder(str(target or project / "configs" / "datasets"), str(project / "catalog"),
+                             str(project / "configs" / "policy.yaml"))
+    return {r["dataset"]["id"]: r for r in results}
+
+
+def edit_spec(project: Path, name: str, **changes) -> Path:
+    path = project / "configs" / "datasets" / name
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for dotted, value in changes.items():
+        node = data
+        *parents, last = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo(prefect_harness, tmp_path_factory):
+    """The three sample datasets released once into a fresh catalog."""
+    import shutil
+
+    from tests.conftest import ROOT
+
+    project = tmp_path_factory.mktemp("demo")
+    shutil.copytree(ROOT / "configs", project / "configs")
+    (project / "catalog").mkdir()
+    return project, run(project)
+
+
+def test_every_sample_dataset_is_published(demo):
+    _, results = demo
+    assert {k: r["status"] for k, r in results.items()} == {
+        "jinan-social-insurance-enrolment": "published",
+        "jinan-enterprise-operations": "published",
+        "jinan-public-cultural-venues": "published",
+    }
+
+
+def test_not_open_personal_data_is_reclassified_with_its_evidence(demo):
+    _, results = demo
+    record = results["jinan-social-insurance-enrolment"]
+    decision = record["decision"]
+    assert (decision["declared_class"], decision["published_class"]) == ("not_open", "conditional")
+    assert decision["reclassified"] and all(c["passed"] for c in decision["checks"])
+    assert {c["name"] for c in decision["checks"]} >= {"direct_identifiers", "rescan", "k_anonymity",
+                                                        "reidentification_risk"}
+    found = {(f["column"], f["entity"]) for f in record["findings"]}
+    assert {("身份证号", "CN_RESIDENT_ID"), ("手机号码", "PHONE_NUMBER"), ("姓名", "PERSON")} <= found
+    assert record["risk_before"]["prosecutor_highest"] > record["risk_after"]["prosecutor_highest"]
+    assert record["risk_after"]["min_class_size"] >= 5
+
+
+def test_published_files_hold_no_raw_identifier(demo):
+    project, results = demo
+    release = Path(results["jinan-social-insurance-enrolment"]["release_path"])
+    if not release.is_absolute():
+        release = project / "catalog" / release
+    table = pd.read_csv(release / "data.csv", dtype=str)
+    assert "住址" not in table.columns
+    text = table.to_csv(index=False)
+    assert not ID_PATTERN.search(text) and not MOBILE_PATTERN.search(text)
+    assert table["手机号码"].str.fullmatch(r"1\d\d\*{4}\d{4}").all()
+    assert table["姓名"].str.contains(r"\*").all()
+    assert set(pd.read_parquet(release / "data.parquet").columns) == set(table.columns)
+
+
+def test_trade_secrets_are_aggregated_and_sql_source_is_read(demo):
+    project, results = demo
+    record = results["jinan-enterprise-operations"]
+    assert record["decision"]["published_class"] == "unconditional"
+    assert record["rows_in"] == 400 and record["input_encoding"] is None
+    plan = {p["column"]: p["action"] for p in record["plan"]}
+    assert plan["营业收入_万元"] == plan["利润总额_万元"] == "aggregate"
+
+
+def test_a_rerun_of_the_same_input_is_unchanged(demo):
+    project, first = demo
+    again = run(project)
+    for dataset_id, record in again.items():
+        assert record["status"] == "unchanged", dataset_id
+        assert record["version"] == first[dataset_id]["version"]
+
+
+def test_a_dataset_whose_risk_stays_too_high_is_refused_and_publishes_nothing(prefect_harness, project):
+    # Birth dates published day-exact: classes stay tiny, suppression would exceed the policy limit.
+    spec = edit_spec(project, "social-insurance.yaml", **{"columns.出生日期": {"action": "keep"}})
+    record = run(project, spec)["jinan-social-insurance-enrolment"]
+    assert record["status"] == "refused"
+    assert "suppression failed" in record["failure"]
+    assert not (project / "catalog" / "datasets" / "jinan-social-insurance-enrolment" / "latest").exists()
+
+
+BAD_SOURCES = {
+    "missing.csv": None,
+    "undecodable.csv": b"\xd5\xfb,\xff\xfe\n" + b"\x80\xff\x81\xfe,1\n",
+    "empty.csv": b"",
+    "header-only.csv": "姓名,手机号码\n".encode(),
+    "ragged.csv": "姓名,手机号码\n张三,13812345678,多余\n".encode(),
+}
+CAUSES = {
+    "missing.csv": "source file not found",
+    "undecodable.csv": "cannot decode the file",
+    "empty.csv": "the file is empty",
+    "header-only.csv": "has a header but no data rows",
+    "ragged.csv": "ragged rows: line 2 has 3 fields, the header has 2",
+}
+
+
+def test_bad_inputs_fail_alone_with_one_line_each(prefect_harness, project):
+    folder = project / "configs" / "datasets"
+    base = yaml.safe_load((folder / "cultural-venues.yaml").read_text(encoding="utf-8"))
+    for name, content in BAD_SOURCES.items():
+        if content is not None:
+            (project / name).write_bytes(content)
+        spec = dict(base, id="bad-" + name.removesuffix(".csv"), columns={}, quality={})
+        spec["source"] = {"file": {"path": f"../../{name}"}}
+        (folder / f"bad-{name}.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    unknown = dict(base, id="bad-unknown-column", columns={"不存在的列": {"action": "drop"}}, quality={})
+    (folder / "bad-unknown.yaml").write_text(yaml.safe_dump(unknown, allow_unicode=True), encoding="utf-8")
+    unreachable = dict(base, id="bad-unreachable-sql", columns={}, quality={},
+                       source={"sql": {"url": "postgresql+psycopg://nobody@127.0.0.1:1/none", "table": "t"}})
+    (folder / "bad-sql.yaml").write_text(yaml.safe_dump(unreachable, allow_unicode=True), encoding="utf-8")
+
+    results = run(project)
+    for name, cause in CAUSES.items():
+        record = results["bad-" + name.removesuffix(".csv")]
+        assert record["status"] == "failed" and record["failed_stage"] == "extract", name
+        assert cause in record["failure"] and "\n" not in record["failure"], name
+        assert "13812345678" not in record["failure"]
+    assert "names column '不存在的列'" in results["bad-unknown-column"]["failure"]
+    assert results["bad-unreachable-sql"]["failure"].startswith("the SQL source cannot be reached")
+    # The good datasets in the same run carry on.
+    assert results["jinan-public-cultural-venues"]["status"] == "published"
+    assert results["jinan-social-insurance-enrolment"]["status"] == "published"
+    index = sqlite3.connect(project / "catalog" / "catalog.db")
+    assert index.execute("select count(*) from sqlite_master").fetchone()[0] > 0
+    datasets = project / "catalog" / "datasets"
+    assert not any(p.name.startswith("bad-") and (p / "latest").exists() for p in datasets.iterdir())
+
+
+def test_a_failed_release_keeps_the_previous_one(prefect_harness, project):
+    spec = project / "configs" / "datasets" / "cultural-venues.yaml"
+    first = run(project, spec)["jinan-public-cultural-venues"]
+    assert first["status"] == "published"
+    (project / "configs" / "samples" / "cultural_venues_gbk.csv").write_bytes("场馆名称,类型\n".encode("gbk"))
+    second = run(project, spec)["jinan-public-cultural-venues"]
+    assert second["status"] == "failed"
+    from catalog.store import CatalogStore
+
+    latest = CatalogStore(project / "catalog").latest("jinan-public-cultural-venues")
+    assert latest is not None and latest.version == first["version"]
