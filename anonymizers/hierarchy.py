@@ -89,14 +89,17 @@ class Hierarchy:
             n_null = int((codes < 0)[missing].sum())
             extra = f" ({n_null} of them empty or null)" if n_null else ""
             raise MissingValueError(
-                f"column {column!r}: {n_missing} value(s){extra} not found at level 0 of hierarchy {self.source}"
+                f"column {column!r}: {n_missing} value(s){extra} not found at level 0 "
+                f"of hierarchy {self.source}"
             )
         return rows.astype(np.int32)
 
     def generalize(self, values: pd.Series, level: int, column: str) -> pd.Series:
         """Replace each value by its label at ``level`` (same index as ``values``)."""
         if not 0 <= level < self.levels:
-            raise HierarchyError(f"column {column!r}: level {level} outside 0..{self.max_level} of {self.source}")
+            raise HierarchyError(
+                f"column {column!r}: level {level} outside 0..{self.max_level} of {self.source}"
+            )
         rows = self.rows_for(values, column)
         return pd.Series(self.table[rows, level], index=values.index, name=values.name, dtype=object)
 
@@ -162,8 +165,9 @@ class EncodedColumn:
                 mapping = np.zeros(len(labels[a]), dtype=np.int32)
                 mapping[gen[a]] = gen[b]
                 up[(a, b)] = mapping
-        counts = [np.bincount(g[rows], minlength=len(lab)).astype(np.int64) for g, lab in zip(gen, labels)]
-        leaves = [np.bincount(g, minlength=len(lab)).astype(np.int64) for g, lab in zip(gen, labels)]
+        pairs = list(zip(gen, labels, strict=True))
+        counts = [np.bincount(g[rows], minlength=len(lab)).astype(np.int64) for g, lab in pairs]
+        leaves = [np.bincount(g, minlength=len(lab)).astype(np.int64) for g, lab in pairs]
         return cls(name, hierarchy, rows, gen, labels, up, counts, leaves)
 
     @property

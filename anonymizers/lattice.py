@@ -125,7 +125,7 @@ def _combine(codes: Sequence[np.ndarray], radices: Sequence[int]) -> tuple[np.nd
     """One int64 key per tuple of codes (mixed radix), densified before it could overflow."""
     key = np.zeros(len(codes[0]), dtype=np.int64)
     span = 1
-    for c, r in zip(codes, radices):
+    for c, r in zip(codes, radices, strict=True):
         if span * r >= 1 << 62:
             uniq, key = np.unique(key, return_inverse=True)
             span = len(uniq)
@@ -180,8 +180,9 @@ class _Encoded:
 
     def rollup(self, src: ClassTable, levels: Sequence[int]) -> tuple[ClassTable, np.ndarray]:
         """Classes of ``levels`` from the classes of a more specific node; also maps old to new class."""
-        codes = [col.lift(c, a, b) for col, c, a, b in zip(self.columns, src.codes, src.levels, levels)]
-        key, span = _combine(codes, [col.sizes(lv) for col, lv in zip(self.columns, levels)])
+        parts = zip(self.columns, src.codes, src.levels, levels, strict=True)
+        codes = [col.lift(c, a, b) for col, c, a, b in parts]
+        key, span = _combine(codes, [col.sizes(lv) for col, lv in zip(self.columns, levels, strict=True)])
         inverse, m = _group(key, span)
         new_codes = []
         for c in codes:
@@ -450,7 +451,7 @@ def generalize(
     if len(levels) != len(qi):
         raise ValueError(f"{len(levels)} levels given for {len(qi)} quasi-identifiers")
     out = df.copy()
-    for column, level in zip(qi, levels):
+    for column, level in zip(qi, levels, strict=True):
         if column not in hierarchies:
             raise ValueError(f"no hierarchy given for column {column!r}")
         out[column] = hierarchies[column].generalize(df[column], int(level), column)

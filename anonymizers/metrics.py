@@ -60,7 +60,8 @@ class Metric:
             return np.array([_xlog2x(c) - base for c in col.counts])
         if self.name == "loss":
             domain = col.hierarchy.domain_size
-            return np.array([float(np.sum(c * leaf)) / domain for c, leaf in zip(col.counts, col.leaves)])
+            pairs = zip(col.counts, col.leaves, strict=True)
+            return np.array([float(np.sum(c * leaf)) / domain for c, leaf in pairs])
         if self.name == "precision":
             top = max(col.levels - 1, 1)
             return np.arange(col.levels) / top
@@ -99,13 +100,13 @@ class Metric:
         if self.name == "discernibility":
             kept = sizes[~suppressed].astype(float)
             return float(np.sum(kept * kept) + float(sizes[suppressed].sum()) * self.n)
-        base = np.array([[table[lv] for table, lv in zip(self._per_level, levels)]])
+        base = np.array([[table[lv] for table, lv in zip(self._per_level, levels, strict=True)]])
         if self.ignores_suppression or not suppressed.any():
             return float(self._combine(base)[0])
         s_sizes = sizes[suppressed].astype(float)
         s_total = float(s_sizes.sum())
         extra = np.zeros_like(base)
-        for j, (col, lv) in enumerate(zip(self.columns, levels)):
+        for j, (col, lv) in enumerate(zip(self.columns, levels, strict=True)):
             g = codes[j][suppressed]
             if self.name == "entropy":  # log2(n / count(generalized value)) more per suppressed record
                 extra[0, j] = float(np.sum(s_sizes * (np.log2(self.n) - np.log2(col.counts[lv][g]))))
@@ -133,6 +134,25 @@ def _geometric(values: np.ndarray) -> np.ndarray:
     return np.exp(np.log1p(values).sum(axis=1) / q) - 1.0
 
 
+def _node_classes(
+    df: pd.DataFrame, qi: Sequence[str], hierarchies: Mapping[str, Hierarchy], levels: Sequence[int],
+    suppressed_rows: np.ndarray | None,
+) -> tuple[list[EncodedColumn], list[np.ndarray], np.ndarray, np.ndarray]:
+    """Encoded columns, per-class codes, class sizes and suppressed-class mask of one node."""
+    columns = encode_columns(df, qi, hierarchies)
+    if len(levels) != len(columns):
+        raise ValueError(f"{len(levels)} levels given for {len(columns)} quasi-identifiers")
+    mask = np.zeros(len(df), dtype=bool)
+    if suppressed_rows is not None:
+        mask[np.asarray(suppressed_rows, dtype=np.int64)] = True
+    pairs = enumerate(zip(columns, levels, strict=True))
+    frame = pd.DataFrame({f"c{j}": col.codes(int(lv)) for j, (col, lv) in pairs})
+    frame["s"] = mask  # suppressed records form their own classes, so the mask stays per class
+    grouped = frame.groupby(list(frame.columns), sort=False).size().reset_index(name="n")
+    codes = [grouped[f"c{j}"].to_numpy() for j in range(len(columns))]
+    return columns, codes, grouped["n"].to_numpy(), grouped["s"].to_numpy(dtype=bool)
+
+
 def measure_utility(
     df: pd.DataFrame,
     qi: Sequence[str],
@@ -143,18 +163,23 @@ def measure_utility(
 ) -> dict[str, float]:
     """All requested metrics for generalizing the original ``df`` to ``levels`` (in ``qi`` order) and
     suppressing the records at positions ``suppressed_rows``."""
-    columns = encode_columns(df, qi, hierarchies)
-    if len(levels) != len(columns):
-        raise ValueError(f"{len(levels)} levels given for {len(columns)} quasi-identifiers")
-    n = len(df)
-    mask = np.zeros(n, dtype=bool)
-    if suppressed_rows is not None:
-        mask[np.asarray(suppressed_rows, dtype=np.int64)] = True
-    keys = [col.codes(lv) for col, lv in zip(columns, levels)]
-    frame = pd.DataFrame({f"c{j}": k for j, k in enumerate(keys)})
-    frame["s"] = mask  # suppressed records form their own classes, so masks stay per class
-    grouped = frame.groupby(list(frame.columns), sort=False).size().reset_index(name="n")
-    codes = [grouped[f"c{j}"].to_numpy() for j in range(len(keys))]
-    sizes = grouped["n"].to_numpy()
-    suppressed = grouped["s"].to_numpy(dtype=bool)
-    return {name: Metric(name, columns, n).value(levels, codes, sizes, suppressed) for name in metrics}
+    columns, codes, sizes, suppressed = _node_classes(df, qi, hierarchies, levels, suppressed_rows)
+    levels = [int(v) for v in levels]
+    return {name: Metric(name, columns, len(df)).value(levels, codes, sizes, suppressed) for name in metrics}
+
+
+def loss_per_attribute(
+    df: pd.DataFrame,
+    qi: Sequence[str],
+    hierarchies: Mapping[str, Hierarchy],
+    levels: Sequence[int],
+    suppressed_rows: np.ndarray | None = None,
+) -> dict[str, float]:
+    """ARX's normalised Loss of each quasi-identifier (before the geometric mean combines them)."""
+    columns, codes, sizes, suppressed = _node_classes(df, qi, hierarchies, levels, suppressed_rows)
+    metric = Metric("loss", columns, len(df))
+    sums = np.zeros((1, len(columns)))
+    for j, (col, lv) in enumerate(zip(columns, levels, strict=True)):
+        share = np.where(suppressed, 1.0, col.leaves[int(lv)][codes[j]] / col.hierarchy.domain_size)
+        sums[0, j] = float(np.sum(share * sizes))
+    return {c: float(v) for c, v in zip(qi, metric._normalise(sums)[0], strict=True)}

@@ -131,10 +131,10 @@ def _value_order(uniques: list[object], model: PrivacyModelConfig) -> np.ndarray
     numbers = pd.to_numeric(pd.Series([None if is_null(v) else v for v in uniques], dtype=object),
                             errors="coerce")
     nulls = [is_null(v) for v in uniques]
-    if all(n or not pd.isna(x) for n, x in zip(nulls, numbers)):
-        keys = [(1, 0.0) if n else (0, float(x)) for n, x in zip(nulls, numbers)]
+    if all(n or not pd.isna(x) for n, x in zip(nulls, numbers, strict=True)):
+        keys = [(1, 0.0) if n else (0, float(x)) for n, x in zip(nulls, numbers, strict=True)]
     else:
-        keys = [(1, "") if n else (0, str(v)) for n, v in zip(nulls, uniques)]
+        keys = [(1, "") if n else (0, str(v)) for n, v in zip(nulls, uniques, strict=True)]
     return np.array(sorted(range(len(uniques)), key=keys.__getitem__), dtype=np.int64)
 
 
@@ -155,7 +155,8 @@ def group_sensitive(class_of: np.ndarray, values: np.ndarray, weights: np.ndarra
     uniq, inverse = np.unique(key, return_inverse=True)
     cnt = np.bincount(inverse, weights=weights, minlength=len(uniq))
     cnt = np.rint(cnt).astype(np.int64) if weights is not None else cnt.astype(np.int64)
-    return SensitiveCounts(cls=uniq // max(n_values, 1), val=(uniq % max(n_values, 1)).astype(np.int32), cnt=cnt)
+    width = max(n_values, 1)
+    return SensitiveCounts(cls=uniq // width, val=(uniq % width).astype(np.int32), cnt=cnt)
 
 
 def violations(
@@ -260,10 +261,8 @@ def check_model(
     if missing:
         raise ValueError(f"column(s) not in the table: {', '.join(map(repr, missing))}")
     n = len(df)
-    if qi:
-        class_of = df.groupby(list(qi), dropna=False, sort=False).ngroup().to_numpy()
-    else:
-        class_of = np.zeros(n, dtype=np.int64)
+    class_of = (df.groupby(list(qi), dropna=False, sort=False).ngroup().to_numpy() if qi
+                else np.zeros(n, dtype=np.int64))
     sizes = np.bincount(class_of, minlength=int(class_of.max()) + 1 if n else 0).astype(np.int64)
     sens = column = None
     if model.uses_sensitive:

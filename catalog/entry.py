@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog.record import OpenClassName, ReleaseRecord
-from catalog.vocab import ACTION_ZH, CLASS_ZH, FREQUENCY_ZH, TYPE_ZH
+from catalog.vocab import ACTION_ZH, BASIS_ZH, CLASS_ZH, FREQUENCY_ZH, TYPE_ZH
 
 DEFAULT_BASE_URL = "http://localhost:8000"
 DEFAULT_CONDITIONS = "提交用途申请，经数据管理员审核通过并签署数据安全承诺后，在约定期限和次数内使用。"
@@ -30,6 +30,17 @@ def conditions_text(record: ReleaseRecord) -> str:
     if cls == "conditional":
         return record.dataset.conditions or DEFAULT_CONDITIONS
     return "无" if cls == "unconditional" else "不予开放，仅公开目录信息"
+
+
+def basis_text(record: ReleaseRecord) -> list[str]:
+    """开放依据: the recorded grounds of the class, and the reclassification when there was one."""
+    decision = record.decision
+    codes = decision.basis if decision else record.dataset.basis
+    labels = [BASIS_ZH.get(code, code) for code in codes]
+    if decision and decision.reclassified:
+        labels = [f"原定{CLASS_ZH[decision.declared_class]}：{label}" for label in labels]
+        labels.append(f"经脱敏处理后重新定级为{CLASS_ZH[decision.published_class]}（第九条）")
+    return labels
 
 
 def _date(value: Any) -> str:
@@ -62,7 +73,7 @@ def catalog_entry(record: ReleaseRecord, base_url: str = DEFAULT_BASE_URL) -> di
         "关键字": list(meta.keywords),
         "开放属性": CLASS_ZH[cls],
         "开放条件": conditions_text(record),
-        "开放依据": list(record.decision.basis if record.decision else meta.basis),
+        "开放依据": basis_text(record),
         "数据类型": "数据集",
         "更新频率": FREQUENCY_ZH.get(meta.update_frequency, meta.update_frequency),
         "数据格式": formats,

@@ -38,6 +38,7 @@ from pathlib import Path
 from pydantic import BaseModel
 from sqlalchemy import func, insert, select, update
 
+from catalog.ckan import CkanTarget, push_quietly
 from catalog.datapackage import build_datapackage, validate_package
 from catalog.dcat import catalog_document, dataset_document
 from catalog.entry import DEFAULT_BASE_URL, catalog_entry, published_class
@@ -47,6 +48,7 @@ from catalog.record import OutputFile, ReleaseRecord, utc_now
 
 CATALOG_ENV = "KAIFANG_CATALOG"
 BASE_URL_ENV = "KAIFANG_BASE_URL"
+INDEX_URL_ENV = "KAIFANG_INDEX_URL"
 DATASET_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
 _STALE_STAGING_SECONDS = 6 * 3600
 
@@ -120,7 +122,13 @@ def check_dataset_id(dataset_id: str) -> str:
 
 
 class CatalogStore:
-    """Publishes releases into a catalog folder and answers what is published."""
+    """Publishes releases into a catalog folder and answers what is published.
+
+    `index_url`: SQLAlchemy URL of the index, else $KAIFANG_INDEX_URL, else SQLite at root/catalog.db
+    (`index_schema` puts the tables in a PostgreSQL schema). `base_url`: public portal URL used in
+    metadata, else $KAIFANG_BASE_URL, else http://localhost:8000. `validate`: run Frictionless on
+    the files before publishing. `ckan`: push each release to CKAN, else from $KAIFANG_CKAN_URL/_KEY.
+    """
 
     def __init__(
         self,
@@ -130,13 +138,16 @@ class CatalogStore:
         base_url: str | None = None,
         index_schema: str | None = None,
         validate: bool = True,
+        ckan: CkanTarget | None = None,
     ) -> None:
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "datasets").mkdir(exist_ok=True)
         self.base_url = (base_url or default_base_url()).rstrip("/")
         self.validate = validate
-        self.index_url = index_url or f"sqlite:///{self.root / 'catalog.db'}"
+        self.ckan = ckan if ckan is not None else CkanTarget.from_env()
+        self.index_url = index_url or os.environ.get(INDEX_URL_ENV) or f"sqlite:///{self.root / 'catalog.db'}"
+        self.index_schema = index_schema
         self.engine, self.tables = open_index(self.index_url, index_schema)
 
     def close(self) -> None:
@@ -174,9 +185,7 @@ class CatalogStore:
     def dataset_ids(self) -> list[str]:
         """Ids of datasets that have a published release."""
         folder = self.root / "datasets"
-        return sorted(
-            p.name for p in folder.iterdir() if DATASET_ID.match(p.name) and (p / "latest").exists()
-        )
+        return sorted(p.name for p in folder.iterdir() if DATASET_ID.match(p.name) and (p / "latest").exists())
 
     def latest_records(self) -> list[ReleaseRecord]:
         records = (self.latest(dataset_id) for dataset_id in self.dataset_ids())
@@ -212,9 +221,7 @@ class CatalogStore:
         dataset_id = check_dataset_id(record.dataset.id)
         cls = published_class(record)
         if cls == "not_open" and staged is not None:
-            raise PublishError(
-                f"{dataset_id}: a not-open dataset gets a catalog entry only; pass staged=None"
-            )
+            raise PublishError(f"{dataset_id}: a not-open dataset gets a catalog entry only; pass staged=None")
         if cls != "not_open" and staged is None:
             raise PublishError(f"{dataset_id}: a {cls} dataset needs its data files staged")
         # Work on a copy: a refused publish must hand back the caller's record untouched.
@@ -238,6 +245,8 @@ class CatalogStore:
             self.write_catalog()
         for name in type(record).model_fields:
             setattr(record, name, getattr(draft, name))
+        if self.ckan:
+            push_quietly(record, self.ckan, self.base_url)
         return record
 
     def _stage(self, record: ReleaseRecord, staged: Path | None, work: Path) -> None:
@@ -282,9 +291,7 @@ class CatalogStore:
     def _next_version(self, dataset_id: str) -> int:
         rel = self.tables.releases
         with self.engine.connect() as conn:
-            indexed = conn.execute(
-                select(func.max(rel.c.version)).where(rel.c.dataset_id == dataset_id)
-            ).scalar()
+            indexed = conn.execute(select(func.max(rel.c.version)).where(rel.c.dataset_id == dataset_id)).scalar()
         return max(self.latest_version(dataset_id) or 0, indexed or 0) + 1
 
     def _switch_pointer(self, dataset_id: str, version: int) -> None:
@@ -327,9 +334,7 @@ class CatalogStore:
 
     def write_catalog(self) -> None:
         """Regenerate catalog.jsonld from the latest release of every dataset."""
-        atomic_write(
-            self.root / "catalog.jsonld", _json(catalog_document(self.latest_records(), self.base_url))
-        )
+        atomic_write(self.root / "catalog.jsonld", _json(catalog_document(self.latest_records(), self.base_url)))
 
     # ----- recovery ----------------------------------------------------------------------------
 
@@ -387,9 +392,7 @@ class CatalogStore:
         rel = self.tables.releases
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(rel.c.record)
-                .where(rel.c.dataset_id == check_dataset_id(dataset_id))
-                .order_by(rel.c.id.desc())
+                select(rel.c.record).where(rel.c.dataset_id == check_dataset_id(dataset_id)).order_by(rel.c.id.desc())
             ).scalars()
             return [ReleaseRecord.model_validate_json(text) for text in rows]
 
@@ -400,18 +403,12 @@ class CatalogStore:
             rows = conn.execute(select(ds).order_by(ds.c.dataset_id)).mappings().all()
             counts = dict(
                 conn.execute(
-                    select(rel.c.dataset_id, func.count())
-                    .where(rel.c.status == "published")
-                    .group_by(rel.c.dataset_id)
+                    select(rel.c.dataset_id, func.count()).where(rel.c.status == "published").group_by(rel.c.dataset_id)
                 ).all()
             )
             wanted = {r["latest_release_id"] for r in rows} | {r["last_attempt_id"] for r in rows}
-            texts = dict(
-                conn.execute(select(rel.c.id, rel.c.record).where(rel.c.id.in_(wanted - {None}))).all()
-            )
-            stamps = dict(
-                conn.execute(select(rel.c.id, rel.c.recorded_at).where(rel.c.id.in_(wanted - {None}))).all()
-            )
+            texts = dict(conn.execute(select(rel.c.id, rel.c.record).where(rel.c.id.in_(wanted - {None}))).all())
+            stamps = dict(conn.execute(select(rel.c.id, rel.c.recorded_at).where(rel.c.id.in_(wanted - {None}))).all())
         summaries = []
         for row in rows:
             latest = (

@@ -59,6 +59,18 @@ ACTION_ZH = {
     "date_shift": "日期偏移",
     "noise": "加噪",
 }
+# Grounds of the not-open and conditional classes (Art. 6-7), as the spec names them.
+BASIS_ZH = {
+    "security": "危害国家安全、公共安全、经济安全或社会稳定",
+    "trade_secret": "涉及商业秘密",
+    "personal_information": "涉及个人信息或隐私",
+    "agreement": "数据获取协议或知识产权禁止开放",
+    "law": "法律法规规定不予开放",
+    "consent": "经权利人或信息主体同意",
+    "infrastructure": "无条件开放将对基础设施造成压力",
+    "risk_unassessed": "价值较高但风险暂无法评估",
+    "other_law": "法律法规规定的其他情形",
+}
 STATUS_ZH = {
     "running": "进行中",
     "published": "已发布",

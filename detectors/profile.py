@@ -18,27 +18,29 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from detectors import headers
 from detectors.lexicon import TradeSecretLexicon, load_lexicon
-from detectors.rules import RULES, RULES_BY_NAME, WEAK
-from detectors.text import as_text
+from detectors.rules import HAN_SHAPE, RULES, RULES_BY_NAME, WEAK
+from detectors.text import as_text, re2
 from detectors.values import COMPANY_SUFFIXES, DATE_LIKE, MASKED, NUMERIC, QUASI_VALUES
 
 TRADE_SECRET = "TRADE_SECRET"
 DIRECT_ENTITIES = frozenset(rule.name for rule in RULES)
 DISTINCT_SAMPLE = 5000
+PROSE_LIMIT = 5000  # distinct prose cells per column that may go through Presidio
+SPAN_CONCLUSIVE = 0.5  # a validated span scoring this without context counts without Presidio
 # A cell reads like prose: sentence punctuation or inner whitespace, or simply long.
-TEXTY = r"[，。；！？、,;!?：:]|[\u4e00-\u9fff][.]|\S\s+\S"
-# Cheap RE2 prefilter for prose cells worth a span scan: long digit runs, e-mail, IPv6, plates,
-# address numbers, personal context words and middle-dot names.
-PROSE_PREFILTER = (
-    r"\d{5}|\d[\s\-]\d{4}|@|[0-9A-Fa-f]:[0-9A-Fa-f]*:|[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]"
-    r"[A-HJ-NP-Z]|\d+(?:号|栋|幢|单元|室)|姓名|联系人|申请人|当事人|户主|法定代表人|负责人|经办人|投诉人|举报人|"
-    r"患者|先生|女士|本人|[\u4e00-\u9fff][·•・][\u4e00-\u9fff]"
+TEXTY = re2(r"[，。；！？、,;!?：:]|[\u4e00-\u9fff][.]|\S\s+\S")
+# Words that announce a person in prose; only cells with one go to the (slower) token-based scan.
+PERSON_CUES = re2(
+    r"姓名|联系人|申请人|当事人|户主|法定代表人|法人|负责人|经办人|投诉人|举报人|患者|先生|女士|同志|本人|"
+    r"[\u4e00-\u9fff][·•・][\u4e00-\u9fff]"
 )
 
 
@@ -112,6 +114,7 @@ class _Stats:
     quasi: Counter = field(default_factory=Counter)
     distinct: set = field(default_factory=set)
     sampled: int = 0
+    analyzed: int = 0  # distinct prose cells sent through the Presidio analyzer
 
     @property
     def distinct_ratio(self) -> float:
@@ -137,72 +140,133 @@ def _cleaned(raw: pd.Series, pattern: str | None, upper: bool, cache: dict) -> p
     return out
 
 
-def _scan_prose(texts: list[str]) -> list[dict[str, float]]:
-    """Best span score per entity for each prose cell (the Presidio path, see scan.py)."""
-    from detectors.scan import scan_text
+def _scan_prose(prose: pd.Series, weight: np.ndarray, budget: int | None) -> tuple[dict[str, list[float]], int]:
+    """Per entity, the best span score of each prose cell holding a validated span.
 
-    results = []
-    for text in texts:
-        best: dict[str, float] = {}
-        for span in scan_text(text):
-            best[span.type] = max(best.get(span.type, 0.0), span.score)
-        results.append(best)
-    return results
+    ``prose`` holds distinct cells and ``weight`` how many times each occurs. Same patterns and
+    validators as the Presidio recognizers: each rule's ``span`` is searched only in cells its
+    vectorized ``hint`` selects, and each match goes through ``rule.validate``. Validated spans
+    of entities whose span score is conclusive count directly; weak ones (passport, permit,
+    bank card) and names go through :func:`detectors.scan.scan_text`, where Chinese context
+    words decide, on at most ``budget`` distinct cells (``None``: all). Returns the scores and
+    how many cells went through the analyzer.
+    """
+    found: dict[str, list[float]] = {}
+    deferred: dict[int, set[str]] = {}
+    cells = prose.tolist()
+    for rule in RULES:
+        if rule.name == "PERSON":
+            continue
+        pattern = _span_regex(rule.span)
+        scores: list[float] = []
+        for i in np.flatnonzero(prose.str.contains(rule.hint, regex=True).to_numpy()):
+            if any(rule.validate(m.group()) for m in pattern.finditer(cells[i])):
+                if rule.strong or rule.span_score >= SPAN_CONCLUSIVE:
+                    scores.extend([1.0 if rule.strong else rule.span_score] * int(weight[i]))
+                else:
+                    deferred.setdefault(int(i), set()).add(rule.name)
+        if scores:
+            found[rule.name] = scores
+    for i in np.flatnonzero(prose.str.contains(PERSON_CUES, regex=True).to_numpy()):
+        deferred.setdefault(int(i), set()).add("PERSON")
+    order = sorted(deferred)[: budget if budget is not None else None]
+    if order:
+        from detectors.scan import scan_text
+
+        for i in order:
+            best: dict[str, float] = {}
+            for span in scan_text(cells[i], entities=sorted(deferred[i])):
+                best[span.type] = max(best.get(span.type, 0.0), span.score)
+            for entity, score in best.items():
+                found.setdefault(entity, []).extend([score] * int(weight[i]))
+    return found, len(order)
 
 
-def _update(stats: _Stats, column: pd.Series, scan_prose: bool) -> None:
+@lru_cache(maxsize=64)
+def _span_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+_COMPANY = "(?s).*(?:" + "|".join(re.escape(s) for s in COMPANY_SUFFIXES) + ")"
+NUMBER_START = "[-+0-9]"
+
+
+def _update(stats: _Stats, column: pd.Series, scan_prose: bool, prose_limit: int | None) -> None:
     text = as_text(column)
     values = text[text.notna()]
     if values.empty:
         return
     stats.non_empty += len(values)
-    masked = values.str.fullmatch(MASKED)
-    stats.masked += int(masked.sum())
-    raw = values[~masked]
+    if stats.sampled < DISTINCT_SAMPLE:
+        head = values.iloc[: DISTINCT_SAMPLE - stats.sampled].tolist()
+        stats.distinct.update(hash(v) for v in head)
+        stats.sampled += len(head)
+    # Work on distinct values, weighted by their counts: agency columns repeat a lot
+    # (gender, district, amounts), and identifiers cost no more than before.
+    codes, uniques = pd.factorize(values)
+    weight = np.bincount(codes, minlength=len(uniques))
+    distinct = pd.Series(uniques, dtype="str")
+    masked = distinct.str.fullmatch(MASKED).to_numpy(dtype=bool)
+    stats.masked += int(weight[masked].sum())
+    keep = ~masked
+    raw, weight = distinct[keep].reset_index(drop=True), weight[keep]
     if raw.empty:
         return
-    lengths = raw.str.len()
-    stats.length += int(lengths.sum())
+    lengths = raw.str.len().to_numpy()
+    stats.length += int((lengths * weight).sum())
 
+    shapes: dict[str, np.ndarray] = {}
     cache: dict = {}
-    whole = pd.Series(False, index=raw.index)
+    whole = np.zeros(len(raw), dtype=bool)
     for rule in RULES:
         # A cell is one thing: the first rule that validates it (check-digit entities come first)
         # claims it, so an ID that happens to pass Luhn is not also counted as a bank card.
-        cleaned = _cleaned(raw, rule.clean, rule.upper, cache)
-        candidate = cleaned.str.fullmatch(rule.candidate) & ~whole
-        if not candidate.any():
+        if rule.shape not in shapes:
+            shapes[rule.shape] = np.flatnonzero(raw.str.fullmatch(rule.shape).to_numpy(dtype=bool))
+        index = shapes[rule.shape]
+        index = index[~whole[index]]
+        if not len(index):
             continue
-        ok = rule.check(cleaned[candidate].tolist())
-        count = int(ok.sum())
-        if count:
-            stats.matches[rule.name] += count
-            hit = candidate.copy()
-            hit[candidate] = ok
-            whole |= hit
+        subset = raw.iloc[index]
+        key = (rule.shape, rule.clean, rule.upper)
+        if key not in cache:
+            cache[key] = _cleaned(subset, rule.clean, rule.upper, {})
+        cleaned = cache[key] if len(cache[key]) == len(index) else _cleaned(subset, rule.clean, rule.upper, {})
+        candidate = np.flatnonzero(cleaned.str.fullmatch(rule.candidate).to_numpy(dtype=bool))
+        if not len(candidate):
+            continue
+        ok = rule.check(cleaned.iloc[candidate].tolist())
+        hit = index[candidate[ok]]
+        if len(hit):
+            stats.matches[rule.name] += int(weight[hit].sum())
+            whole[hit] = True
 
-    stats.numeric += int(raw.str.fullmatch(NUMERIC).sum())
-    stats.dates += int(raw.str.fullmatch(DATE_LIKE).sum())
-    suffixes = "|".join(re.escape(s) for s in COMPANY_SUFFIXES)
-    stats.company += int(raw.str.contains(f"(?:{suffixes})$", regex=True).sum())
+    def weighted(pattern: str, index: np.ndarray) -> int:
+        if not len(index):
+            return 0
+        mask = raw.iloc[index].str.fullmatch(pattern).to_numpy(dtype=bool)
+        return int(weight[index[mask]].sum())
+
+    numberish = np.flatnonzero(raw.str.match(NUMBER_START).to_numpy(dtype=bool))
+    stats.numeric += weighted(NUMERIC, numberish)
+    stats.dates += weighted(DATE_LIKE, numberish)
+    han = shapes.get(HAN_SHAPE, np.flatnonzero(raw.str.fullmatch(HAN_SHAPE).to_numpy(dtype=bool)))
+    stats.company += weighted(_COMPANY, han)
+    short = np.flatnonzero(lengths <= 12)
     for kind, pattern in QUASI_VALUES.items():
-        stats.quasi[kind] += int(raw.str.fullmatch(pattern).sum())
+        stats.quasi[kind] += weighted(pattern, han if kind != "gender" else short)
 
-    if stats.sampled < DISTINCT_SAMPLE:
-        head = raw.iloc[: DISTINCT_SAMPLE - stats.sampled].tolist()
-        stats.distinct.update(hash(v) for v in head)
-        stats.sampled += len(head)
-
-    prose = ~whole & ((lengths >= 40) | ((lengths >= 8) & raw.str.contains(TEXTY, regex=True)))
-    stats.texty += int(prose.sum())
+    texty = raw.str.contains(TEXTY, regex=True).to_numpy(dtype=bool)
+    prose = ~whole & ((lengths >= 40) | ((lengths >= 8) & texty))
+    stats.texty += int(weight[prose].sum())
     if scan_prose and prose.any():
-        suspects = raw[prose & raw.str.contains(PROSE_PREFILTER, regex=True)]
-        unique = pd.unique(suspects)
-        found = dict(zip(unique, _scan_prose(list(unique)), strict=True))
-        for value in suspects.tolist():
-            for entity, score in found[value].items():
-                stats.span_cells[entity] += 1
-                stats.span_score[entity] += score
+        budget = None if prose_limit is None else max(0, prose_limit - stats.analyzed)
+        index = np.flatnonzero(prose)
+        found, analyzed = _scan_prose(raw.iloc[index].reset_index(drop=True), weight[index], budget)
+        stats.analyzed += analyzed
+        for entity, scores in found.items():
+            stats.span_cells[entity] += len(scores)
+            stats.span_score[entity] += sum(scores)
 
 
 def _entity_score(stats: _Stats, entity: str, hinted: bool, decoy: bool) -> float:
@@ -315,11 +379,16 @@ def profile_chunks(
     lexicon: TradeSecretLexicon | None = None,
     min_share: float = 0.5,
     scan_free_text: bool = True,
+    prose_limit: int | None = PROSE_LIMIT,
 ) -> TableProfile:
     """Profile a table given as DataFrame chunks; counts accumulate, presence is decided at the end.
 
     ``min_share`` is the score a column needs for an entity to be called present (the policy's
-    ``min_share``). ``scan_free_text=False`` skips the span scan of prose cells (faster, less thorough).
+    ``min_share``). Every cell goes through the vectorized rules, and every prose cell through the
+    span patterns and validators; names and weak identifiers in prose also need the Presidio
+    analyzer (about 1 ms a cell), which sees at most ``prose_limit`` distinct prose cells per
+    column (``None``: all of them, e.g. for the verify stage). ``scan_free_text=False`` skips
+    prose entirely.
     """
     lexicon = lexicon if lexicon is not None else load_lexicon()
     by_key: dict[tuple[str, int], _Stats] = {}
@@ -330,7 +399,7 @@ def profile_chunks(
         rows += len(chunk)
         for position, key in enumerate(_column_key(chunk.columns)):
             stats = by_key.setdefault(key, _Stats(name=key[0]))
-            _update(stats, chunk.iloc[:, position], scan_free_text)
+            _update(stats, chunk.iloc[:, position], scan_free_text, prose_limit)
     all_stats = list(by_key.values())
     enterprise = _is_enterprise_table(all_stats, lexicon)
     columns = tuple(_finish(s, enterprise, lexicon, min_share) for s in all_stats)
@@ -343,9 +412,12 @@ def profile_frame(
     lexicon: TradeSecretLexicon | None = None,
     min_share: float = 0.5,
     scan_free_text: bool = True,
+    prose_limit: int | None = PROSE_LIMIT,
 ) -> TableProfile:
     """Profile one DataFrame (every cell); same result as ``profile_chunks([df])``."""
-    return profile_chunks([df], lexicon=lexicon, min_share=min_share, scan_free_text=scan_free_text)
+    return profile_chunks(
+        [df], lexicon=lexicon, min_share=min_share, scan_free_text=scan_free_text, prose_limit=prose_limit
+    )
 
 
 __all__ = ["ColumnProfile", "EntityEvidence", "TableProfile", "profile_chunks", "profile_frame", "RULES_BY_NAME"]

@@ -22,7 +22,7 @@ import phonenumbers
 
 from detectors import checks
 from detectors.names import HAN, person_names
-from detectors.text import fold
+from detectors.text import fold, re2
 
 Check = Callable[[Sequence[str]], np.ndarray]
 
@@ -46,6 +46,15 @@ class EntityRule:
     upper: bool = False
     strong: bool = False  # a passing check alone is conclusive (check digit)
     context: tuple[str, ...] = field(default=())
+    hint: str = "."  # cheap RE2 test for "prose may contain a span", run vectorized before `span`
+    shape: str = "(?s).*"  # cheap full-match shared by a family of rules, a necessary condition for `candidate`
+
+    def __post_init__(self) -> None:
+        # Patterns run vectorized must stay inside RE2 (see text.re2); the scalar path uses the same text.
+        for name in ("candidate", "clean", "hint", "shape"):
+            value = getattr(self, name)
+            if value:
+                object.__setattr__(self, name, re2(value))
 
     def cleaned(self, text: str) -> str:
         text = fold(text).strip()
@@ -128,6 +137,7 @@ ADDRESS_CANDIDATE = (
     rf"[{HAN}0-9A-Za-z\-#()（）]{{0,30}}(?:\s*\d{{6}})?"  # a trailing postal code is common
 )
 ADDRESS_SPAN = (
+    r"(?!住址|地址|家住|位于|住在|居住|现住|户籍|址|于|在)"  # start after the cue word, not on it
     rf"(?:[{HAN}]{{2,12}}?(?:省|自治区|市|区|县|旗|镇|乡|街道))*[{HAN}0-9A-Za-z]{{1,16}}?{ADDRESS_PLACE}"
     rf"[{HAN}0-9A-Za-z\-]{{0,12}}?{ADDRESS_NUMBER}(?:[0-9A-Za-z\-]{{0,6}}{ADDRESS_NUMBER}){{0,3}}"
 )
@@ -139,9 +149,18 @@ def addresses(values: Sequence[str]) -> np.ndarray:
     return np.fromiter((bool(marker.search(v)) for v in values), dtype=bool, count=len(values))
 
 
+# Shapes: the profiler evaluates each distinct shape once per chunk and tries a rule's candidate
+# pattern only on cells of its shape, so a column of names never pays for six number patterns.
+NUMBER_SHAPE = r"[0-9A-Za-z+\s\-\u2010-\u2015()\[\]（）]{7,64}"
+HAN_SHAPE = "(?s).*[" + HAN + "].*"
+EMAIL_SHAPE = r"[^@]{1,64}@[^@]{3,255}"
+IP_SHAPE = r"[0-9A-Fa-f%]*[.:][0-9A-Za-z.:%]*"
+
 RULES: tuple[EntityRule, ...] = (
     EntityRule(
         name="CN_RESIDENT_ID",
+        shape=NUMBER_SHAPE,
+        hint=r"\d{15}",
         candidate=r"[1-9]\d{16}[0-9X]|[1-9]\d{14}",
         check=checks.resident_ids,
         span=NO_ALNUM_BEFORE + r"[1-9]\d{5}(?:\d{11}[0-9Xx]|\d{9})" + NO_ALNUM_AFTER,
@@ -153,6 +172,8 @@ RULES: tuple[EntityRule, ...] = (
     ),
     EntityRule(
         name="CN_USCC",
+        shape=NUMBER_SHAPE,
+        hint=r"\d{6}[0-9A-Za-z]{10}",
         candidate=r"[1-9ANY][1-59]\d{6}[0-9A-HJ-NP-RTUWXY]{10}",
         check=checks.usccs,
         span=NO_ALNUM_BEFORE + r"[1-9ANYany][1-59]\d{6}[0-9A-HJ-NP-RTUWXYa-hj-np-rtuwxy]{10}" + NO_ALNUM_AFTER,
@@ -164,6 +185,8 @@ RULES: tuple[EntityRule, ...] = (
     ),
     EntityRule(
         name="PHONE_NUMBER",
+        shape=NUMBER_SHAPE,
+        hint=r"\d{3}[\s\-)）]{0,2}\d{3,4}[\s\-]?\d{4}",
         candidate=PHONE_CANDIDATE,
         check=checks.always,
         span=PHONE_SPAN,
@@ -173,6 +196,8 @@ RULES: tuple[EntityRule, ...] = (
     ),
     EntityRule(
         name="CN_BANK_CARD",
+        shape=NUMBER_SHAPE,
+        hint=r"\d{4}[\s\-]?\d{4}[\s\-]?\d{4}[\s\-]?\d{4}",
         candidate=r"(?:62|60|95)\d{14,17}|[345]\d{15,18}",
         check=checks.bank_cards,
         span=NO_ALNUM_BEFORE + r"(?:62|60|95|[345])\d{2}(?:[\s\-]?\d{4}){2,3}(?:[\s\-]?\d{1,3})?(?![0-9])",
@@ -182,6 +207,8 @@ RULES: tuple[EntityRule, ...] = (
     ),
     EntityRule(
         name="CN_LICENSE_PLATE",
+        shape=HAN_SHAPE,
+        hint=rf"[{PLATE_PROVINCES}][A-HJ-NP-Z]",
         candidate=PLATE_CANDIDATE,
         check=checks.plates,
         span=PLATE_SPAN,
@@ -192,6 +219,8 @@ RULES: tuple[EntityRule, ...] = (
     ),
     EntityRule(
         name="CN_PASSPORT",
+        shape=NUMBER_SHAPE,
+        hint=r"[EeGgPpSsDd][A-Za-z]?\d{7}",
         candidate=r"E\d{8}|E[A-HJ-NP-Z]\d{7}|G\d{8}|[PSD]E\d{7}",
         check=checks.not_repetitive,
         span=NO_ALNUM_BEFORE + r"(?:[EeGg]\d{8}|[Ee][A-HJ-NP-Za-hj-np-z]\d{7}|[PSDpsd][Ee]\d{7})" + NO_ALNUM_AFTER,
@@ -202,6 +231,8 @@ RULES: tuple[EntityRule, ...] = (
     ),
     EntityRule(
         name="CN_HMT_PERMIT",
+        shape=NUMBER_SHAPE,
+        hint=r"[HMhm]\d{8}",
         candidate=r"[HM]\d{8}(?:\d{2})?",
         check=checks.not_repetitive,
         span=NO_ALNUM_BEFORE + r"[HMhm]\d{8}(?:\d{2})?" + NO_ALNUM_AFTER,
@@ -212,6 +243,8 @@ RULES: tuple[EntityRule, ...] = (
     ),
     EntityRule(
         name="EMAIL_ADDRESS",
+        shape=EMAIL_SHAPE,
+        hint=r"@",
         candidate=EMAIL_CANDIDATE,
         check=checks.emails,
         span=r"(?<![A-Za-z0-9._%+\-])" + EMAIL_CANDIDATE + NO_ALNUM_AFTER,
@@ -220,6 +253,8 @@ RULES: tuple[EntityRule, ...] = (
     ),
     EntityRule(
         name="IP_ADDRESS",
+        shape=IP_SHAPE,
+        hint=r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]:[0-9A-Fa-f]*:",
         candidate=rf"{IPV4}|{IPV6}",
         check=checks.ip_addresses,
         span=r"(?<![0-9A-Za-z.:])(?:" + IPV4 + "|" + IPV6 + r")(?![0-9A-Za-z.:])",
@@ -228,6 +263,8 @@ RULES: tuple[EntityRule, ...] = (
     ),
     EntityRule(
         name="PERSON",
+        shape=HAN_SHAPE,
+        hint=r"·|•|・",
         candidate=rf"[{HAN}]{{2,4}}|[{HAN}]{{1,12}}(?:[·•・.][{HAN}]{{1,12}}){{1,3}}",
         check=person_names,
         span=rf"[{HAN}]{{1,12}}[·•・][{HAN}]{{1,12}}",  # token-based otherwise, see recognizers.py
@@ -238,6 +275,8 @@ RULES: tuple[EntityRule, ...] = (
     ),
     EntityRule(
         name="LOCATION",
+        shape=HAN_SHAPE,
+        hint=r"(?:\d+|[A-Za-z]|[一二三四五六七八九十百零〇]+)(?:号|弄|栋|幢|座|楼|单元|室)",
         candidate=ADDRESS_CANDIDATE,
         check=addresses,
         span=ADDRESS_SPAN,

@@ -73,3 +73,50 @@ def as_text(column: pd.Series) -> pd.Series:
         series = series.copy()
         series[wide] = series[wide].str.translate(FULLWIDTH)
     return series.where(series.str.len() > 0)
+
+
+WHITESPACE = " \t\n\r\f\v\xa0"
+
+
+def re2(pattern: str) -> str:
+    r"""Rewrite a pattern so pandas can hand it to pyarrow's RE2 engine instead of Python's ``re``.
+
+    pandas falls back to a per-cell Python loop (about 10x slower) when a pattern uses ``\d``,
+    ``\s``, ``\S`` or ``\uXXXX`` escapes, because RE2 reads those differently on non-ASCII text.
+    Writing them out as explicit ASCII classes keeps the meaning we want (ASCII digits after
+    full-width folding) and keeps the vectorized path vectorized.
+    """
+    out: list[str] = []
+    i = 0
+    in_class = False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            if nxt == "d":
+                out.append("0-9" if in_class else "[0-9]")
+            elif nxt == "s":
+                out.append(WHITESPACE if in_class else f"[{WHITESPACE}]")
+            elif nxt == "S" and not in_class:
+                out.append(f"[^{WHITESPACE}]")
+            elif nxt == "u" and i + 5 < len(pattern):
+                out.append(chr(int(pattern[i + 2 : i + 6], 16)))
+                i += 6
+                continue
+            else:
+                out.append(char + nxt)
+            i += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+            out.append(char)
+            if pattern[i + 1 : i + 2] == "^":
+                out.append("^")
+                i += 1
+            i += 1
+            continue
+        if char == "]" and in_class:
+            in_class = False
+        out.append(char)
+        i += 1
+    return "".join(out)

@@ -9,9 +9,10 @@ quasi-identifier even under an uninformative header such as ``col3``.
 from __future__ import annotations
 
 from detectors.names import HAN
+from detectors.text import re2
 
 MASK = r"[*]"
-MASKED = "|".join(
+MASKED = re2("|".join(
     [
         rf"[^*]{{0,40}}{MASK}{{2,}}[^*]{{0,20}}(?:{MASK}{{2,}}[^*]{{0,20}})?",  # 138****5678, addresses
         rf"[{HAN}]{{1,3}}{MASK}{{1,3}}",  # 张*, 欧阳**
@@ -19,12 +20,12 @@ MASKED = "|".join(
         rf"[{HAN}]{MASK}{{1,2}}[{HAN}]",  # 张*三
         r"\d{3,6}[Xx×]{4,}\d{2,4}[0-9Xx]?",  # 138XXXX5678
     ]
-)
+))
 
-NUMERIC = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?"
-DATE_LIKE = r"(?:19|20)\d{2}(?:[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?)?|\d{4})(?:\s.*)?"
+NUMERIC = re2(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?")
+DATE_LIKE = re2(r"(?:19|20)\d{2}(?:[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?)?|\d{4})(?:\s.*)?")
 
-QUASI_VALUES: dict[str, str] = {
+_QUASI_VALUES: dict[str, str] = {
     "gender": r"男|女|男性|女性|未知|[MFmf]|[Mm]ale|[Ff]emale",
     "ethnicity": rf"[{HAN}]{{1,5}}族|少数民族|外国血统",
     "education": "博士|硕士|研究生|本科|大学本科|大专|专科|大学专科|中专|中技|技校|高中|职高|初中|小学|文盲|半文盲|"
@@ -33,6 +34,8 @@ QUASI_VALUES: dict[str, str] = {
     "district": rf"[{HAN}]{{1,8}}(?:区|县|旗|自治县|县级市|新区|街道|镇|乡)",
     "politics": "中共党员|中共预备党员|共青团员|团员|群众|民主党派|无党派人士|党员",
 }
+
+QUASI_VALUES = {kind: re2(pattern) for kind, pattern in _QUASI_VALUES.items()}
 
 # Enterprise names: the lexicon lists suffixes; this is the fallback when it lists none.
 COMPANY_SUFFIXES = ("有限公司", "有限责任公司", "股份有限公司", "集团", "公司", "厂", "合作社")

@@ -18,6 +18,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 COMMAND_MODULES = [
     "pipelines.commands.release",
     "pipelines.commands.scan",
+    "pipelines.commands.catalog",
+    "pipelines.commands.validate",
 ]
 
 

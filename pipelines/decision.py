@@ -45,6 +45,9 @@ def _privacy_checks(spec: ReleaseSpec, policy: Policy, target: OpenClass, risk: 
                     suppressed: int, rows_in: int) -> list[Check]:
     personal = "personal_information" in spec.open_class.basis
     k = required_k(spec, policy, target)
+    if risk is None and spec.privacy.quasi_identifiers:
+        return [Check(name="suppression", passed=False, figure=f"all {suppressed} records suppressed",
+                      requirement=f"classes of at least k = {k} over {', '.join(spec.privacy.quasi_identifiers)}")]
     if risk is None:
         passed = not personal
         figure = ("no quasi-identifiers declared" if personal else
@@ -88,7 +91,7 @@ def decide(spec: ReleaseSpec, policy: Policy, policy_sha256: str, plan: list[Col
         checks.extend(_privacy_checks(spec, policy, target, risk_after, suppressed, rows_in))
     failed = [c for c in checks if not c.passed]
     if failed:
-        reason = "refused: " + "; ".join(f"{c.name} failed ({c.figure}; needs {c.requirement})" for c in failed)
+        reason = "; ".join(f"{c.name} failed ({c.figure}; needs {c.requirement})" for c in failed)
         published = declared if not reclassifying else OpenClass.NOT_OPEN
         return Decision(**base, published_class=published.value, reclassified=False, checks=checks, reason=reason)
     if reclassifying:

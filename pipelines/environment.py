@@ -25,6 +25,10 @@ def prepare_environment() -> None:
         "DO_NOT_TRACK": "1",
         "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
         "PREFECT_LOGGING_LEVEL": "WARNING",
+        # Failures reach the user as one line in the run summary; Prefect's console tracebacks
+        # would bury it (they still go to the Prefect API and UI).
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL": "CRITICAL",
         "PREFECT_UI_ENABLED": "false",
         "GX_ANALYTICS_ENABLED": "false",
         "TQDM_DISABLE": "1",

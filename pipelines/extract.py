@@ -8,6 +8,7 @@ number and field counts, an undecodable file by byte offset.
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
 import re
 from collections.abc import Iterator
@@ -80,25 +81,53 @@ def _first_undecodable_offset(path: Path, encoding: str) -> int | None:
     return None
 
 
-_RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
-
-
 def _csv_chunks(path: Path, encoding: str, delimiter: str | None) -> Iterator[pd.DataFrame]:
+    """Rows checked one by one against the header: pandas would silently turn a ragged file's
+    first column into an index (one extra field) or pad short rows with blanks."""
     sep = delimiter or _sniff_delimiter(path, encoding)
-    try:
-        reader = pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_values=[""], encoding=encoding, sep=sep,
-            chunksize=CHUNK_ROWS, engine="c", skipinitialspace=False,
-        )
-        yield from reader
-    except pd.errors.EmptyDataError:
-        raise SourceError("the file is empty") from None
-    except pd.errors.ParserError as exc:
-        match = _RAGGED.search(str(exc))
-        if match:
-            expected, line, saw = match.groups()
-            raise SourceError(f"ragged rows: line {line} has {saw} fields, the header has {expected}") from None
-        raise SourceError("the file is not a well-formed CSV table") from None
+    with path.open(encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=sep)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise SourceError("the file is empty") from None
+        except csv.Error:
+            raise SourceError("the file is not a well-formed CSV table (line 1)") from None
+        width = len(header)
+        rows: list[list[str]] = []
+        yielded = False
+        try:
+            for row in reader:
+                if not row:
+                    continue
+                if len(row) != width:
+                    raise SourceError(
+                        f"ragged rows: line {reader.line_num} has {len(row)} fields, the header has {width}"
+                    )
+                rows.append(row)
+                if len(rows) == CHUNK_ROWS:
+                    yield _text_frame(rows, header)
+                    rows, yielded = [], True
+        except csv.Error:
+            raise SourceError(f"the file is not a well-formed CSV table (line {reader.line_num})") from None
+        if rows or not yielded:
+            yield _text_frame(rows, header)
+
+
+def _text_frame(rows: list[list[str]], header: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=_dedupe(header), dtype="string")
+    return frame.replace("", pd.NA)
+
+
+def _dedupe(header: list[str]) -> list[str]:
+    """Keep duplicate names detectable (name, name.1) the way pandas marks them."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in header:
+        count = seen.get(name, 0)
+        out.append(name if count == 0 else f"{name}.{count}")
+        seen[name] = count + 1
+    return out
 
 
 def _sniff_delimiter(path: Path, encoding: str) -> str:

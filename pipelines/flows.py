@@ -25,7 +25,8 @@ from anonymizers.keys import KeyError_, key_fingerprint, load_key
 from anonymizers.operators import OperatorError
 from catalog.record import DatasetMeta, ReleaseRecord, utc_now
 from catalog.staging import write_staged
-from catalog.store import CatalogStore
+from catalog.store import CatalogStore, PublishError
+from detectors import LexiconError
 from pipelines import stages
 from pipelines.decision import decide, required_k
 from pipelines.environment import state_dir
@@ -35,7 +36,9 @@ from pipelines.publish import typed_table
 from pipelines.spec import LoadedSpec, Policy, SpecError, load_policy, load_spec, spec_paths
 from pipelines.summary import dataset_markdown, quality_rows, run_markdown
 
-SAFE_ERRORS: tuple[type[Exception], ...] = (SpecError, SourceError, PlanError, OperatorError, KeyError_)
+SAFE_ERRORS: tuple[type[Exception], ...] = (
+    SpecError, SourceError, PlanError, OperatorError, KeyError_, LexiconError, PublishError,
+)
 DEBUG_ENV = "KAIFANG_DEBUG"
 PIPELINE_VERSION = "1"
 
@@ -72,8 +75,8 @@ def extract_task(loaded: LoadedSpec, files: stages.WorkFiles):
 
 
 @_stage_task("detect")
-def detect_task(path: Path):
-    return _safely("detect", stages.detect, path)
+def detect_task(path: Path, min_share: float):
+    return _safely("detect", stages.detect, path, min_share)
 
 
 @_stage_task("classify")
@@ -118,7 +121,7 @@ def validate_task(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, fil
             previous=before, update_frequency=loaded.spec.update_frequency,
             quasi_identifiers=loaded.spec.privacy.quasi_identifiers, k=loaded.spec.privacy.k,
             published_as_is=[p.column for p in record.plan if p.action == "keep" and p.source == "spec"],
-            sensitive_entities=policy.direct_identifiers, docs_dir=files.staged / "quality",
+            sensitive_entities=policy.never_publish_raw, docs_dir=files.staged / "quality",
         )
         return frame, columns, summary
 
@@ -159,7 +162,7 @@ def _run_stages(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, polic
     extracted = extract_task(loaded, files)
     record.rows_in, record.input_sha256, record.input_encoding = extracted.rows, extracted.sha256, extracted.encoding
 
-    profile = detect_task(extracted.path)
+    profile = detect_task(extracted.path, policy.min_share)
     record.findings = findings_from(profile)
     record.plan = classify_task(loaded, policy, profile, extracted.columns)
 
@@ -217,7 +220,10 @@ def release_dataset(spec_path: str, catalog_dir: str, policy_path: str, run_id: 
             shutil.rmtree(files.folder, ignore_errors=True)
     record.finished_at = record.finished_at or utc_now()
     if record.status != "published":
+        unchanged_version = record.version
         _safely_record_attempt(store, record)
+        if record.status == "unchanged":  # the release it matches, for the summary
+            record.version = unchanged_version
     _report_dataset(record)
     result = record.model_dump(mode="json")
     result["seconds"] = round(time.monotonic() - started, 1)

@@ -52,7 +52,7 @@ class _Generator:
     def resident_id(self, region: str, birth: date, male: bool) -> str:
         seq = self.rng.randrange(0, 100) * 10 + self.rng.choice([1, 3, 5, 7, 9] if male else [0, 2, 4, 6, 8])
         body = f"{region}{birth:%Y%m%d}{seq:03d}"
-        return body + ric.calc_check_digit(body)
+        return body + ric.calc_check_digit(body + "0")  # stdnum drops the last character
 
     def mobile(self) -> str:
         while True:

@@ -242,6 +242,10 @@ class Policy(_Strict):
     min_share: float = Field(default=0.5, gt=0, le=1, description="Share of cells to call a column an entity.")
     entity_defaults: dict[str, EntityDefault]
     direct_identifiers: list[str]
+    never_publish_raw: list[str] = Field(
+        default_factory=lambda: ["CN_RESIDENT_ID", "CN_BANK_CARD", "CN_PASSPORT", "CN_HMT_PERMIT"],
+        description="Entities no spec may publish as is, whatever its reason.",
+    )
     trade_secret_actions: list[Action] = Field(default_factory=lambda: ["drop", "aggregate", "generalize"])
     classes: dict[Literal["conditional", "unconditional"], ClassPolicy]
 

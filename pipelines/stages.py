@@ -81,10 +81,10 @@ def extract(loaded: LoadedSpec, files: WorkFiles) -> Extracted:
     return Extracted(files.raw, rows, columns, None, file_sha256(files.raw))
 
 
-def detect(path: Path, lexicon=None):
-    from detectors import profile_chunks
+def detect(path: Path, min_share: float = 0.5):
+    from detectors import load_lexicon, profile_chunks
 
-    return profile_chunks(read_chunks(path), lexicon=lexicon)
+    return profile_chunks(read_chunks(path), lexicon=load_lexicon(), min_share=min_share)
 
 
 def _write_stream(chunks: Iterator[pd.DataFrame], out: Path) -> int:
@@ -127,24 +127,26 @@ def risk(path: Path, quasi_identifiers: list[str]) -> RiskFigures | None:
         return None
     from anonymizers.risk import measure_risk
 
-    frame = pd.concat(list(read_chunks(path, quasi_identifiers)), ignore_index=True)
-    if frame.empty:
+    chunks = list(read_chunks(path, quasi_identifiers))
+    if not chunks or not any(len(c) for c in chunks):
         return None
+    frame = pd.concat(chunks, ignore_index=True)
     report = measure_risk(frame, quasi_identifiers).to_dict()
     return RiskFigures(
         quasi_identifiers=list(quasi_identifiers), records=len(frame), classes=int(report["classes"]),
         min_class_size=int(report["min_class_size"]),
         prosecutor_average=float(report["prosecutor_average"]),
         prosecutor_highest=float(report["prosecutor_highest"]),
-        records_at_risk_share=float(report["records_at_risk_share"]),
+        records_at_risk_share=float(report["prosecutor_records_at_risk"]),
         sample_uniques=int(report["sample_uniques"]),
-        marketer_average=report.get("marketer_average"),
+        journalist_highest=float(report["journalist_highest"]) if report["population_given"] else None,
+        marketer_average=float(report["marketer_average"]),
     )
 
 
-def rescan(path: Path, plan: list[ColumnPlan], policy: Policy, lexicon=None) -> list[ColumnFinding]:
+def rescan(path: Path, plan: list[ColumnPlan], policy: Policy) -> list[ColumnFinding]:
     """Raw identifiers left in the output, outside the columns the spec publishes as is."""
-    profile = detect(path, lexicon)
+    profile = detect(path, policy.min_share)
     as_is = {p.column for p in plan if p.action == "keep" and p.source == "spec"}
     residual = []
     for column in profile.columns:

@@ -16,10 +16,15 @@ from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.expectation import (
     BatchExpectation,
     ColumnAggregateExpectation,
+    ColumnMapExpectation,
     MulticolumnMapExpectation,
 )
 from great_expectations.expectations.metrics import ColumnAggregateMetricProvider, column_aggregate_value
-from great_expectations.expectations.metrics.map_metric_provider import MulticolumnMapMetricProvider
+from great_expectations.expectations.metrics.map_metric_provider import (
+    ColumnMapMetricProvider,
+    MulticolumnMapMetricProvider,
+    column_condition_partial,
+)
 from great_expectations.expectations.metrics.map_metric_provider.multicolumn_condition_partial import (
     multicolumn_condition_partial,
 )
@@ -49,13 +54,37 @@ class ColumnPublishedType(ColumnAggregateMetricProvider):
 
 
 class ColumnRawEntities(ColumnAggregateMetricProvider):
-    """Entity type → count of cells holding a raw, validated identifier, found by `detectors`."""
+    """Cells per entity type that `detectors` finds raw in a column: all evidence, and the present ones."""
 
     metric_name = "column.kaifang_raw_entities"
+    value_keys = ("min_share",)
 
     @column_aggregate_value(engine=PandasExecutionEngine)
-    def _pandas(cls, column: pd.Series, **kwargs: Any) -> dict[str, int]:
-        return privacy.raw_entity_counts(column)
+    def _pandas(cls, column: pd.Series, min_share: float | None = None, **kwargs: Any) -> dict:
+        return privacy.column_entities(column, min_share if min_share is not None else 0.5)
+
+
+class ColumnValuesNotBlank(ColumnMapMetricProvider):
+    """A cell is unexpected when missing or blank (one-column tables, where a row is one cell)."""
+
+    condition_metric_name = "column_values.kaifang_not_blank"
+    filter_column_isnull = False
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
+        return ~privacy.empty_cells(column.to_frame()).iloc[:, 0]
+
+
+class ColumnValuesKAnonymous(ColumnMapMetricProvider):
+    """A cell is unexpected when fewer than k rows share its value (a single quasi-identifier)."""
+
+    condition_metric_name = "column_values.kaifang_k_anonymous"
+    condition_value_keys = ("k",)
+    filter_column_isnull = False
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, k: int, **kwargs: Any) -> pd.Series:
+        return privacy.class_sizes(column.to_frame(), [column.name]) >= int(k)
 
 
 class RowsNotEmpty(MulticolumnMapMetricProvider):
@@ -88,7 +117,7 @@ def _sentence(template: str, params: dict[str, Any]) -> list[RenderedStringTempl
     return [
         RenderedStringTemplateContent(
             content_block_type="string_template",
-            string_template={"template": template, "params": params, "styling": None},
+            string_template={"template": template, "params": params, "styling": {}},
         )
     ]
 
@@ -129,16 +158,9 @@ class ExpectColumnToHavePublishedType(ColumnAggregateExpectation):
 class ExpectRowsToNotBeEmpty(MulticolumnMapExpectation):
     """No row has every cell empty: blank rows from spreadsheet exports inflate counts and mislead."""
 
-    column_list: list[str]
     ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = "never"
     map_metric: ClassVar[str] = "multicolumn_values.kaifang_not_empty"
     args_keys: ClassVar[tuple[str, ...]] = ("column_list",)
-
-    @pydantic.validator("column_list")
-    def _validate_column_list(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("column_list must name at least one column")
-        return value
 
     @classmethod
     @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
@@ -153,18 +175,11 @@ class ExpectCompoundColumnsToBeKAnonymous(MulticolumnMapExpectation):
     A row whose combination is rarer can be singled out by anyone who knows those attributes of a person.
     """
 
-    column_list: list[str]
     k: int = pydantic.Field(ge=1)
     ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = "never"
     map_metric: ClassVar[str] = "compound_columns.kaifang_k_anonymous"
     success_keys: ClassVar[tuple[str, ...]] = ("k", "mostly")
     args_keys: ClassVar[tuple[str, ...]] = ("column_list", "k")
-
-    @pydantic.validator("column_list")
-    def _validate_column_list(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("column_list must name at least one quasi-identifier")
-        return value
 
     @classmethod
     @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
@@ -175,15 +190,61 @@ class ExpectCompoundColumnsToBeKAnonymous(MulticolumnMapExpectation):
                          {"columns": names(params.get("column_list", [])), "k": params.get("k")})
 
 
+class _CountsEveryRow(ColumnMapExpectation):
+    """A column-map expectation whose missing cells count as rows like any other.
+
+    GX's column-map success is computed over non-missing cells and is vacuously true when all are
+    missing; a blank row or a rare empty quasi-identifier is exactly what these checks look for.
+    """
+
+    def _validate(self, metrics: dict, runtime_configuration: dict | None = None,
+                  execution_engine: Any = None) -> dict:
+        result = super()._validate(metrics, runtime_configuration, execution_engine)
+        total = int(metrics.get("table.row_count") or 0)
+        unexpected = int(metrics.get(f"{self.map_metric}.unexpected_count") or 0)
+        result["success"] = total == 0 or (total - unexpected) / total >= float(self.mostly)
+        return result
+
+
+class ExpectColumnValuesToNotBeBlank(_CountsEveryRow):
+    """Every cell has a non-blank value; the one-column form of expect_rows_to_not_be_empty."""
+
+    map_metric: ClassVar[str] = "column_values.kaifang_not_blank"
+
+    @classmethod
+    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
+    def _prescriptive_renderer(cls, configuration: Any = None, result: Any = None,
+                               runtime_configuration: dict | None = None, **kwargs: Any) -> list:
+        return _sentence("$column has a non-blank value in every row.",
+                         {"column": _kwargs(configuration).get("column")})
+
+
+class ExpectColumnValuesToBeKAnonymous(_CountsEveryRow):
+    """Every value of a single quasi-identifier is shared by at least k rows."""
+
+    k: int = pydantic.Field(ge=1)
+    map_metric: ClassVar[str] = "column_values.kaifang_k_anonymous"
+    success_keys: ClassVar[tuple[str, ...]] = ("k", "mostly")
+    args_keys: ClassVar[tuple[str, ...]] = ("column", "k")
+
+    @classmethod
+    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
+    def _prescriptive_renderer(cls, configuration: Any = None, result: Any = None,
+                               runtime_configuration: dict | None = None, **kwargs: Any) -> list:
+        params = _kwargs(configuration)
+        return _sentence("Every value of $column is shared by at least $k rows (k-anonymity).",
+                         {"column": params.get("column"), "k": params.get("k")})
+
+
 class _RawEntityExpectation(ColumnAggregateExpectation):
     """Shared by the two identifier checks: both read the entity counts `detectors` finds in a column."""
 
     metric_dependencies: ClassVar[tuple[str, ...]] = ("column.kaifang_raw_entities", "table.row_count")
 
-    def _found(self, metrics: dict, entities: list[str] | None) -> dict:
-        counts: dict[str, int] = metrics["column.kaifang_raw_entities"] or {}
+    def _found(self, metrics: dict, kind: str, entities: list[str]) -> dict:
+        counts: dict[str, int] = (metrics["column.kaifang_raw_entities"] or {}).get(kind, {})
         rows = int(metrics["table.row_count"] or 0)
-        found = {e: n for e, n in counts.items() if entities is None or e in entities}
+        found = {e: n for e, n in counts.items() if e in entities}
         observed = ", ".join(f"{e} in {n} rows ({percent(n, rows)})" for e, n in found.items()) or "none"
         return {
             "success": not found,
@@ -192,32 +253,36 @@ class _RawEntityExpectation(ColumnAggregateExpectation):
 
 
 class ExpectColumnToHoldNoRawIdentifier(_RawEntityExpectation):
-    """No cell holds a raw (unmasked, validated) personal identifier of any type `detectors` knows."""
+    """No cell holds a raw (unmasked, validated) identifier of the listed entity types."""
 
-    args_keys: ClassVar[tuple[str, ...]] = ("column",)
+    entities: list[str]
+    success_keys: ClassVar[tuple[str, ...]] = ("entities",)
+    args_keys: ClassVar[tuple[str, ...]] = ("column", "entities")
 
     def _validate(self, metrics: dict, runtime_configuration: dict | None = None,
                   execution_engine: Any = None) -> dict:
-        return self._found(metrics, None)
+        return self._found(metrics, "evidence", list(self.entities))
 
     @classmethod
     @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
     def _prescriptive_renderer(cls, configuration: Any = None, result: Any = None,
                                runtime_configuration: dict | None = None, **kwargs: Any) -> list:
-        column = _kwargs(configuration).get("column")
-        return _sentence("$column holds no raw personal identifier.", {"column": column})
+        params = _kwargs(configuration)
+        return _sentence("$column holds no raw identifier of these types: $entities.",
+                         {"column": params.get("column"), "entities": names(params.get("entities", []))})
 
 
 class ExpectColumnPublishedAsIsToHoldNoSensitiveEntity(_RawEntityExpectation):
-    """A column the spec publishes unchanged holds none of the entity types the policy never allows raw."""
+    """A column the spec publishes unchanged is not detected as an entity the policy never allows raw."""
 
     sensitive_entities: list[str]
-    success_keys: ClassVar[tuple[str, ...]] = ("sensitive_entities",)
+    min_share: float = 0.5
+    success_keys: ClassVar[tuple[str, ...]] = ("sensitive_entities", "min_share")
     args_keys: ClassVar[tuple[str, ...]] = ("column", "sensitive_entities")
 
     def _validate(self, metrics: dict, runtime_configuration: dict | None = None,
                   execution_engine: Any = None) -> dict:
-        return self._found(metrics, list(self.sensitive_entities))
+        return self._found(metrics, "present", list(self.sensitive_entities))
 
     @classmethod
     @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
@@ -225,7 +290,7 @@ class ExpectColumnPublishedAsIsToHoldNoSensitiveEntity(_RawEntityExpectation):
                                runtime_configuration: dict | None = None, **kwargs: Any) -> list:
         params = _kwargs(configuration)
         entities = names(params.get("sensitive_entities", []))
-        return _sentence("$column is published as is and holds none of: $entities.",
+        return _sentence("$column is published as is and is detected as none of: $entities.",
                          {"column": params.get("column"), "entities": entities})
 
 
@@ -264,7 +329,9 @@ class ExpectReleaseToBeOnTime(BatchExpectation):
 CUSTOM_EXPECTATIONS = (
     ExpectColumnToHavePublishedType,
     ExpectRowsToNotBeEmpty,
+    ExpectColumnValuesToNotBeBlank,
     ExpectCompoundColumnsToBeKAnonymous,
+    ExpectColumnValuesToBeKAnonymous,
     ExpectColumnToHoldNoRawIdentifier,
     ExpectColumnPublishedAsIsToHoldNoSensitiveEntity,
     ExpectReleaseToBeOnTime,

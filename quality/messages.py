@@ -47,13 +47,15 @@ def _raised(result: Mapping[str, Any]) -> bool:
 
 
 def _exception_message(check: Check, columns: Sequence[str]) -> str:
-    wanted = [check.kwargs["column"]] if "column" in check.kwargs else list(check.kwargs.get("column_list", []))
+    kwargs = check.kwargs
+    wanted = [kwargs["column"]] if "column" in kwargs else list(kwargs.get("column_list", []))
     missing = [c for c in wanted if c not in columns]
     if missing:
         noun = "is" if len(missing) == 1 else "are"
         return (f"{names(col(c) for c in missing)} {noun} not in the published table, "
                 f"so this could not be checked: {check.about}")
-    return f"could not be checked (GX raised an error; its text is withheld as it may quote data): {check.about}"
+    return ("could not be checked (GX raised an error; its text is withheld as it may quote data): "
+            f"{check.about}")
 
 
 def _count(check: Check, body: Mapping[str, Any], count: int | None) -> int | None:
@@ -102,8 +104,8 @@ def _type(check: Check, body: Mapping[str, Any], total: int) -> str:
     observed = body.get("observed_value")
     expected = " or ".join(check.kwargs["type_list"])
     if check.facts.get("blocked"):
-        return (f"{_prefix(check)}holds {observed} values, not numbers, "
-                f"so this could not be checked: {check.about}")
+        blocked = check.facts["blocked"]
+        return f"{_prefix(check)}holds {observed} values, not numbers, so {blocked} could not be checked"
     if check.facts.get("previous"):
         return f"{_prefix(check)}type changed from {expected} in the previous release to {observed}"
     return f"{_prefix(check)}published as {observed}, expected {expected}"
@@ -177,13 +179,15 @@ def _raw(check: Check, body: Mapping[str, Any], total: int) -> str:
 
 
 def _sensitive(check: Check, body: Mapping[str, Any], total: int) -> str:
-    return (f"{_prefix(check)}published as is, but {_entities(body, total)}, "
+    found = (body.get("details") or {}).get("entities") or {}
+    what = names(found)
+    return (f"{_prefix(check)}published as is, but detected as {what} ({_entities(body, total)}), "
             "which the policy never allows published raw")
 
 
 def _k_anonymous(check: Check, body: Mapping[str, Any], total: int) -> str:
     count = int(body.get("unexpected_count") or 0)
-    qis = names(check.kwargs["column_list"])
+    qis = names(check.kwargs.get("column_list") or [check.kwargs["column"]])
     where = positions(body.get("partial_unexpected_index_list"))
     return (f"{rows(count, total)} fall in groups of fewer than {check.kwargs['k']} rows sharing the same "
             f"{qis} (quasi-identifiers), so they can be singled out{where}")
@@ -201,6 +205,7 @@ _WRITERS: dict[str, Callable[[Check, Mapping[str, Any], int], str]] = {
     "expect_column_to_have_published_type": _type,
     "expect_table_row_count_to_be_between": _row_count,
     "expect_rows_to_not_be_empty": _rows_that("are entirely empty"),
+    "expect_column_values_to_not_be_blank": _rows_that("are entirely empty"),
     "expect_column_proportion_of_non_null_values_to_be_between": _empty_column,
     "expect_column_values_to_not_be_null": _rows_that("have no value"),
     "expect_column_values_to_be_unique": _unique,
@@ -214,4 +219,5 @@ _WRITERS: dict[str, Callable[[Check, Mapping[str, Any], int], str]] = {
     "expect_column_to_hold_no_raw_identifier": _raw,
     "expect_column_published_as_is_to_hold_no_sensitive_entity": _sensitive,
     "expect_compound_columns_to_be_k_anonymous": _k_anonymous,
+    "expect_column_values_to_be_k_anonymous": _k_anonymous,
 }

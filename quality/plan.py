@@ -16,6 +16,7 @@ import pandas as pd
 
 from quality import freshness
 from quality.model import SEVERITIES, Check, PreviousRelease
+from quality.privacy import IDENTIFIER_ENTITIES
 from quality.types import NUMERIC_TYPES, published_types
 from quality.wording import bounds, col, names
 
@@ -38,6 +39,8 @@ def plan_checks(
     k: int = 1,
     published_as_is: Sequence[str] = (),
     sensitive_entities: Sequence[str] = (),
+    identifier_entities: Sequence[str] | None = None,
+    min_share: float = 0.5,
     row_count_tolerance: float = 0.5,
     freshness_grace: float = freshness.DEFAULT_GRACE,
 ) -> list[Check]:
@@ -51,21 +54,24 @@ def plan_checks(
         *duplicate_checks(columns),
         *freshness_checks(previous, update_frequency, now, freshness_grace),
         *(spec_check(item, types) for item in expectations),
-        *privacy_checks(columns, published_as_is, sensitive_entities, quasi_identifiers, k),
+        *privacy_checks(columns, published_as_is=published_as_is, sensitive_entities=sensitive_entities,
+                        quasi_identifiers=quasi_identifiers, k=k, identifier_entities=identifier_entities,
+                        min_share=min_share),
     ]
 
 
 def schema_checks(types: Mapping[str, str], previous: PreviousRelease | None) -> list[Check]:
     """Columns and types as published; against the previous release when there is one."""
+    has_previous = bool(previous and previous.columns)
     expected = dict(previous.columns) if previous and previous.columns else dict(types)
-    against = "the previous release" if previous and previous.columns else "this release"
+    as_before = ", as in the previous release" if has_previous else ""
     checks = [
         Check(
             "expect_table_columns_to_match_set",
             {"column_set": list(expected), "exact_match": True},
             "critical",
-            f"the table has exactly the columns of {against}: {names(expected)}",
-            facts={"previous": bool(previous and previous.columns)},
+            f"the published columns are {names(expected)}{as_before}",
+            facts={"previous": has_previous},
         )
     ]
     for name, kind in expected.items():
@@ -76,9 +82,9 @@ def schema_checks(types: Mapping[str, str], previous: PreviousRelease | None) ->
                 "expect_column_to_have_published_type",
                 {"column": name, "type_list": [kind]},
                 "critical",
-                f"{col(name)} is published as {kind}, as in {against}",
+                f"{col(name)} is published as {kind}{as_before}",
                 column=name,
-                facts={"previous": bool(previous and previous.columns)},
+                facts={"previous": has_previous},
             )
         )
     return checks
@@ -107,14 +113,14 @@ def volume_checks(previous: PreviousRelease | None, tolerance: float) -> list[Ch
 def completeness_checks(columns: Sequence[str]) -> list[Check]:
     if not columns:
         return []
-    checks = [
-        Check(
-            "expect_rows_to_not_be_empty",
-            {"column_list": list(columns)},
-            "critical",
-            "no row is entirely empty",
-        )
-    ]
+    # GX's multicolumn domain needs two columns; a one-column table asks the same per cell.
+    if len(columns) >= 2:
+        blank_rows = Check("expect_rows_to_not_be_empty", {"column_list": list(columns)}, "critical",
+                           "no row is entirely empty")
+    else:
+        blank_rows = Check("expect_column_values_to_not_be_blank", {"column": columns[0]}, "critical",
+                           "no row is entirely empty")
+    checks = [blank_rows]
     checks += [
         Check(
             "expect_column_proportion_of_non_null_values_to_be_between",
@@ -191,35 +197,47 @@ def freshness_checks(
 
 def privacy_checks(
     columns: Sequence[str],
-    published_as_is: Sequence[str],
-    sensitive_entities: Sequence[str],
-    quasi_identifiers: Sequence[str],
-    k: int,
+    *,
+    published_as_is: Sequence[str] = (),
+    sensitive_entities: Sequence[str] = (),
+    quasi_identifiers: Sequence[str] = (),
+    k: int = 1,
+    identifier_entities: Sequence[str] | None = None,
+    min_share: float = 0.5,
 ) -> list[Check]:
+    """Residual identifiers in every column, sensitive columns published as is, and k-anonymity.
+
+    A column the spec transforms (or does not mention) may hold no raw identifier at all, not even one
+    cell; a column published as is on purpose is judged as a whole (is it detected as a sensitive
+    entity?), since the steward has looked at it and a stray look-alike should not block it.
+    """
     exempt = set(published_as_is)
     sensitive = sorted(set(sensitive_entities))
+    identifiers = sorted(set(IDENTIFIER_ENTITIES if identifier_entities is None else identifier_entities)
+                         | set(sensitive))
     checks = []
     for name in columns:
         if name not in exempt:
             checks.append(Check(
-                "expect_column_to_hold_no_raw_identifier", {"column": name}, "critical",
-                f"{col(name)} holds no raw personal identifier", column=name, origin="privacy",
+                "expect_column_to_hold_no_raw_identifier", {"column": name, "entities": identifiers},
+                "critical", f"{col(name)} holds no raw personal identifier", column=name, origin="privacy",
             ))
         elif sensitive:
             checks.append(Check(
                 "expect_column_published_as_is_to_hold_no_sensitive_entity",
-                {"column": name, "sensitive_entities": sensitive},
+                {"column": name, "sensitive_entities": sensitive, "min_share": float(min_share)},
                 "critical",
-                f"{col(name)} is published as is, so it must hold none of {names(sensitive)}",
+                f"{col(name)} is published as is, so it must not be one of {names(sensitive)}",
                 column=name, origin="privacy",
             ))
     qis = list(dict.fromkeys(quasi_identifiers))
     if qis and k > 1:
-        checks.append(Check(
-            "expect_compound_columns_to_be_k_anonymous", {"column_list": qis, "k": int(k)}, "critical",
-            f"every combination of the quasi-identifiers ({names(qis)}) is shared by at least {k} rows",
-            origin="privacy", facts={"k": int(k)},
-        ))
+        about = f"every combination of the quasi-identifiers ({names(qis)}) is shared by at least {k} rows"
+        if len(qis) >= 2:
+            kind, kwargs = "expect_compound_columns_to_be_k_anonymous", {"column_list": qis, "k": int(k)}
+        else:
+            kind, kwargs = "expect_column_values_to_be_k_anonymous", {"column": qis[0], "k": int(k)}
+        checks.append(Check(kind, kwargs, "critical", about, origin="privacy", facts={"k": int(k)}))
     return checks
 
 
@@ -240,13 +258,15 @@ def spec_check(item: Mapping[str, Any] | Any, types: Mapping[str, str]) -> Check
     share = f" in at least {mostly:.0%} of rows" if mostly is not None else ""
     facts = {"kind": kind}
 
+    if kind in {"between", "length_between", "row_count_between", "mean_between"}:
+        _need_bounds(kind, low, high)
     if kind in _NUMERIC_KINDS and column in types and types[column] not in NUMERIC_TYPES:
         # GX would raise on text; ask the question that actually fails, in words the steward understands.
+        what = f"{'its mean' if kind == 'mean_between' else 'its values'} being {bounds(low, high)}"
         return Check(
             "expect_column_to_have_published_type", {"column": column, "type_list": list(NUMERIC_TYPES)},
-            severity, f"{col(column)} holds numbers, so its {'mean' if kind == 'mean_between' else 'values'} "
-            f"can be checked to be {bounds(low, high)}", column=column, origin="spec",
-            facts={**facts, "blocked": True},
+            severity, f"{col(column)} holds numbers, as needed to check {what}", column=column, origin="spec",
+            facts={**facts, "blocked": what},
         )
     if kind == "not_null":
         return Check("expect_column_values_to_not_be_null", {"column": column, **map_extra}, severity,
@@ -255,7 +275,6 @@ def spec_check(item: Mapping[str, Any] | Any, types: Mapping[str, str]) -> Check
         return Check("expect_column_values_to_be_unique", {"column": column, **map_extra}, severity,
                      f"{col(column)} has no repeated value{share}", column, "spec", facts)
     if kind == "between":
-        _need_bounds(kind, low, high)
         kwargs = {"column": column, "min_value": low, "max_value": high, **map_extra}
         return Check("expect_column_values_to_be_between", kwargs, severity,
                      f"{col(column)} values are {bounds(low, high)}{share}", column, "spec", facts)
@@ -277,18 +296,15 @@ def spec_check(item: Mapping[str, Any] | Any, types: Mapping[str, str]) -> Check
         return Check("expect_column_values_to_match_regex", kwargs, severity,
                      f"{col(column)} values match the pattern {regex}{share}", column, "spec", facts)
     if kind == "length_between":
-        _need_bounds(kind, low, high)
         low_i, high_i = _int(low), _int(high)
         kwargs = {"column": column, "min_value": low_i, "max_value": high_i, **map_extra}
         return Check("expect_column_value_lengths_to_be_between", kwargs, severity,
                      f"{col(column)} values are {bounds(low_i, high_i, 'characters')} long{share}",
                      column, "spec", facts)
     if kind == "row_count_between":
-        _need_bounds(kind, low, high)
         kwargs = {"min_value": _int(low), "max_value": _int(high)}
         return Check("expect_table_row_count_to_be_between", kwargs, severity,
                      f"the row count is {bounds(_int(low), _int(high))}", None, "spec", facts)
-    _need_bounds(kind, low, high)
     kwargs = {"column": column, "min_value": low, "max_value": high}
     return Check("expect_column_mean_to_be_between", kwargs, severity,
                  f"{col(column)} has a mean {bounds(low, high)}", column, "spec", facts)

@@ -7,23 +7,47 @@ anything else that needs the same figure. Results are counts per entity type or 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
+# Personal identifiers that must not survive raw in a column the spec transforms or does not mention.
+# Not CN_USCC (a company's public registration code) nor TRADE_SECRET (judged from the header by the
+# lexicon); a policy that lists them in sensitive_entities adds them back.
+IDENTIFIER_ENTITIES: tuple[str, ...] = (
+    "CN_RESIDENT_ID", "PHONE_NUMBER", "CN_BANK_CARD", "CN_LICENSE_PLATE", "CN_PASSPORT", "CN_HMT_PERMIT",
+    "EMAIL_ADDRESS", "IP_ADDRESS", "PERSON", "LOCATION",
+)
 
-def raw_entity_counts(column: pd.Series) -> dict[str, int]:
-    """Entity type → number of cells holding a raw, validated instance of it (masked cells do not count)."""
-    from detectors import profile_frame  # heavy import, only when a privacy check runs
+
+def column_entities(column: pd.Series, min_share: float = 0.5) -> dict[str, dict[str, int]]:
+    """What `detectors` finds in one column, as counts of cells per entity type.
+
+    `evidence`: every entity with at least one raw, validated cell (masked cells do not count);
+    `present`: the entities the column as a whole is judged to hold (score >= min_share).
+    """
+    from detectors import profile_frame  # only when a privacy check runs
 
     frame = column.reset_index(drop=True).to_frame(name=str(column.name))
-    profile = profile_frame(frame)
-    counts: dict[str, int] = {}
-    for found in profile.columns:
-        for evidence in found.evidence:
-            if evidence.matches > 0:
-                counts[str(evidence.type)] = counts.get(str(evidence.type), 0) + int(evidence.matches)
+    profile = profile_frame(frame, lexicon=_lexicon(), min_share=min_share)
+    found = profile.columns[0]
+    return {
+        "evidence": _counts(found.evidence),
+        "present": _counts(found.entities),
+    }
+
+
+def _counts(items: Sequence) -> dict[str, int]:
+    counts = {str(e.type): int(e.matches) for e in items if e.matches > 0}
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+@lru_cache(maxsize=1)
+def _lexicon():  # noqa: ANN202 - detectors.TradeSecretLexicon, imported lazily
+    from detectors import load_lexicon
+
+    return load_lexicon()
 
 
 def class_sizes(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:

@@ -30,7 +30,7 @@ def percent(part: float, whole: float) -> str:
     """A share as people write it: 12%, 1.5%, 0.05%; exact 0% and 100% only when true."""
     if whole <= 0:
         return "0%"
-    share = 100 * part / whole
+    share = round(100 * part / whole, 9)
     if share == 0 or share == 100:
         return f"{share:.0f}%"
     if share >= 99.5:
@@ -54,7 +54,7 @@ def bounds(low: float | None, high: float | None, unit: str = "") -> str:
 
 
 def rows(count: int, total: int) -> str:
-    noun = "row" if count == 1 else "rows"
+    noun = "row" if total == 1 else "rows"
     return f"{count} of {total} {noun} ({percent(count, total)})"
 
 

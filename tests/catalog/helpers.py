@@ -8,6 +8,7 @@ import pandas as pd
 
 from catalog.record import Check, DatasetMeta, Decision, PublishedColumn, QualitySummary, ReleaseRecord
 from catalog.staging import write_staged
+from catalog.store import CatalogStore
 
 COLUMNS = [
     PublishedColumn(name="站点", type="string", action="keep"),
@@ -90,3 +91,24 @@ def stage(
         (folder / "quality").mkdir(exist_ok=True)
         (folder / "quality" / "index.html").write_text("<html><body>质量报告</body></html>", "utf-8")
     return folder
+
+
+XSS_TITLE = '道路<script>alert("x")</script>养护'
+
+
+def build_catalog(root: Path, base_url: str = "http://localhost:8000") -> CatalogStore:
+    """A small catalog with one dataset of each class, one with two versions and one with a hostile title."""
+    store = CatalogStore(root / "catalog", base_url=base_url)
+    store.publish(make_record("bus-ridership"), stage(root / "s-bus-1"))
+    store.publish(make_record("bus-ridership", run_id="run-2"), stage(root / "s-bus-2", offset=7))
+    store.publish(
+        make_record(
+            "clinic-visits", cls="conditional", title="门诊量统计", publisher="济南市卫生健康委员会", theme="医疗卫生"
+        ),
+        stage(root / "s-clinic", formats=("csv",)),
+    )
+    store.publish(
+        make_record("court-cases", cls="not_open", title="案件信息", publisher="济南市中级人民法院", theme="司法"), None
+    )
+    store.publish(make_record("road-works", title=XSS_TITLE, theme="城市建设"), stage(root / "s-road", quality=False))
+    return store

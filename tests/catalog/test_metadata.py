@@ -39,9 +39,7 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> CatalogStore:
     store = CatalogStore(root / "cat", base_url="https://data.example.cn")
     store.publish(make_record("bus-ridership"), stage(root / "a"))
     store.publish(make_record("bus-ridership", run_id="r2"), stage(root / "a2", offset=3))
-    store.publish(
-        make_record("clinic-visits", cls="conditional", title="门诊量", theme="医疗卫生"), stage(root / "b")
-    )
+    store.publish(make_record("clinic-visits", cls="conditional", title="门诊量", theme="医疗卫生"), stage(root / "b"))
     store.publish(make_record("court-cases", cls="not_open", title="案件", theme="司法"), None)
     yield store
     store.close()

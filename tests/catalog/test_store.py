@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,12 +13,48 @@ import pytest
 from catalog.store import CatalogStore, PublishError, default_catalog_dir
 from tests.catalog.helpers import make_record, stage
 
+PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 
-@pytest.fixture
-def store(tmp_path: Path) -> CatalogStore:
-    s = CatalogStore(tmp_path / "cat")
+
+def _postgres_schema() -> str:
+    """A fresh schema in the test database, or a skip saying plainly that PostgreSQL is not there."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+    name = f"kfcat_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    except Exception:
+        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432 (user postgres, database test)")
+    finally:
+        engine.dispose()
+    return name
+
+
+def _drop_schema(name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CatalogStore]:
+    """The same tests run with the SQLite index and with the real PostgreSQL server."""
+    schema = _postgres_schema() if request.param == "postgres" else None
+    s = CatalogStore(tmp_path / "cat", PG_URL if schema else None, index_schema=schema)
     yield s
     s.close()
+    if schema:
+        _drop_schema(schema)
+
+
+def reopen(store: CatalogStore) -> CatalogStore:
+    """Another reader of the same catalog (as a second process would open it)."""
+    return CatalogStore(store.root, store.index_url, index_schema=store.index_schema)
 
 
 def test_publish_twice_gives_versions_one_and_two(store: CatalogStore, tmp_path: Path) -> None:
@@ -72,7 +110,7 @@ def test_crash_before_pointer_switch_keeps_previous_release(
     monkeypatch.undo()
 
     # A fresh reader (another process) still sees version 1, whole and readable.
-    reader = CatalogStore(store.root)
+    reader = reopen(store)
     latest = reader.latest("bus-ridership")
     assert latest is not None and latest.version == 1 and latest.run_id == "run-1"
     folder = reader.root / latest.release_path
@@ -110,7 +148,7 @@ def test_crash_after_pointer_before_index_is_repaired(
         store.publish(make_record(run_id="run-2"), stage(tmp_path / "s2"))
     monkeypatch.undo()
 
-    reader = CatalogStore(store.root)
+    reader = reopen(store)
     assert reader.latest("bus-ridership").version == 2  # the new release, complete
     assert reader.repair() == ["indexed bus-ridership/2"]
     assert [r.version for r in reader.history("bus-ridership")] == [2, 1]
@@ -179,3 +217,76 @@ def test_default_catalog_dir(monkeypatch: pytest.MonkeyPatch) -> None:
     assert default_catalog_dir() == Path("catalog-out")
     monkeypatch.setenv("KAIFANG_CATALOG", "/srv/catalog")
     assert default_catalog_dir() == Path("/srv/catalog")
+
+
+KILL_SCRIPT = """
+import os, sys
+from pathlib import Path
+from catalog.store import CatalogStore
+from tests.catalog.helpers import make_record, stage
+
+root, staged, where = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+store = CatalogStore(root)
+if where == "before-pointer":
+    CatalogStore._switch_pointer = lambda *a: os._exit(9)
+elif where == "while-copying":
+    import catalog.store as module
+    module.manifest = lambda *a: os._exit(9)
+store.publish(make_record(run_id="run-killed"), stage(staged, offset=50))
+"""
+
+
+@pytest.mark.parametrize("where", ["before-pointer", "while-copying"])
+def test_killed_publisher_process_leaves_previous_release(tmp_path: Path, where: str) -> None:
+    """A process killed outright (no cleanup code runs) mid-publish: readers still get version 1."""
+    import subprocess
+    import sys
+
+    store = CatalogStore(tmp_path / "cat")
+    store.publish(make_record(), stage(tmp_path / "s1"))
+    result = subprocess.run(
+        [sys.executable, "-c", KILL_SCRIPT, str(store.root), str(tmp_path / "s2"), where],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        timeout=120,
+    )
+    assert result.returncode == 9, result.stderr.decode()
+    latest = store.latest("bus-ridership")
+    assert latest.version == 1 and latest.run_id == "run-1"
+    for output in latest.outputs:
+        data = (store.root / latest.release_path / output.path).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == output.sha256
+    again = store.publish(make_record(run_id="run-3"), stage(tmp_path / "s3"))
+    assert again.version == 2
+    assert sorted(p.name for p in store.dataset_dir("bus-ridership").iterdir()) == ["1", "2", "latest"]
+    store.close()
+
+
+def test_access_and_objection_desks_on_each_index(store: CatalogStore, tmp_path: Path) -> None:
+    from catalog import access, objections
+
+    store.publish(make_record("clinic-visits", cls="conditional"), stage(tmp_path / "s"))
+    form = access.ApplicationForm(
+        applicant="王研究",
+        organisation="山东大学",
+        identity="12370000495570017X",
+        contact="w@example.cn",
+        purpose="研究门诊量的季节变化规律。",
+        term_days=7,
+        requested_count=1,
+        commitment=True,
+    )
+    application, receipt = access.apply(store, "clinic-visits", form)
+    approved, token = access.decide(store, application.id, approve=True)
+    assert approved.expires_at is not None and approved.expires_at.tzinfo is not None
+    assert access.for_applicant(store, application.id, receipt)[1] == token
+    assert access.authorize(store, "clinic-visits", token, 1, "data.csv").downloads_used == 1
+    with pytest.raises(access.AccessDenied):
+        access.authorize(store, "clinic-visits", token, 1, "data.csv")
+    filed = objections.file_objection(
+        store,
+        "clinic-visits",
+        objections.ObjectionForm(field="客流", description="数字偏大一倍", contact="me@example.cn"),
+    )
+    assert objections.answer(store, filed.id, "已更正").status == "answered"
+    assert [o.answer for o in objections.list_objections(store, "clinic-visits")] == ["已更正"]
