@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test lint bench clean system-deps
+.PHONY: setup demo test lint bench clean system-deps lock
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Kaifang needs Python 3.11 or newer as $(PYTHON)"; exit 1; }
@@ -50,3 +50,9 @@ bench: setup
 
 clean:
 	rm -rf .kaifang catalog-out .pytest_cache
+
+# After changing dependencies in pyproject.toml: install them into .venv, then record exact versions.
+lock:
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@(echo "# Exact versions installed by \`make\` (pip freeze of a working environment; regenerate with \`make lock\`)."; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^kaifang') > requirements.lock

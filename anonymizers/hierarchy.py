@@ -213,22 +213,26 @@ def load_hierarchy(path: str | Path, delimiter: str | None = None) -> Hierarchy:
 
 
 def find_hierarchy_file(directory: str | Path, column: str) -> Path:
-    """The file for ``column``: ``<column>.csv`` or, as ARX names them, ``*_<column>.csv``."""
+    """The file for ``column``: ``<column>.csv``, else ARX's ``*_hierarchy_<column>.csv``, else any
+    ``*_<column>.csv``. The tiers keep column "class" from taking ``adult_hierarchy_salary_class.csv``
+    when ``adult_hierarchy_class.csv`` exists; several files in the same tier are an error."""
     directory = Path(directory)
     if not directory.is_dir():
         raise HierarchyError(f"hierarchy directory {directory} does not exist")
     exact = directory / f"{column}.csv"
     if exact.is_file():
         return exact
-    matches = sorted(p for p in directory.iterdir() if p.is_file() and p.name.endswith(f"_{column}.csv"))
-    if not matches:
-        raise HierarchyError(
-            f"no hierarchy for column {column!r} in {directory} (expected {column}.csv or *_{column}.csv)"
-        )
-    if len(matches) > 1:
-        names = ", ".join(p.name for p in matches)
-        raise HierarchyError(f"several hierarchy files for column {column!r} in {directory}: {names}")
-    return matches[0]
+    files = sorted(p for p in directory.iterdir() if p.is_file())
+    for suffix in (f"_hierarchy_{column}.csv", f"_{column}.csv"):
+        matches = [p for p in files if p.name.endswith(suffix)]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            names = ", ".join(p.name for p in matches)
+            raise HierarchyError(f"several hierarchy files for column {column!r} in {directory}: {names}")
+    raise HierarchyError(
+        f"no hierarchy for column {column!r} in {directory} (expected {column}.csv or *_{column}.csv)"
+    )
 
 
 def load_hierarchies(directory: str | Path, columns: Iterable[str]) -> dict[str, Hierarchy]:

@@ -388,7 +388,8 @@ def search(
     """Find the optimal full-domain generalization of ``df`` over ``qi`` (see the module docstring).
 
     Raises ``NoSolutionError`` when no node qualifies, ``HierarchyError`` when a value is missing from
-    its hierarchy, ``ModelConfigError`` / ``MetricError`` for bad parameters.
+    its hierarchy, ``ModelConfigError`` / ``MetricError`` for bad parameters, and ``ValueError`` for an
+    empty table or unknown columns. All are ``ValueError`` subclasses with one-line messages.
     """
     started = time.perf_counter()
     model = model or PrivacyModelConfig()

@@ -37,10 +37,31 @@ for _i, _c in enumerate(USCC_ALPHABET):
     _USCC_VALUE[ord(_c)] = _i
 
 
-def _digits_matrix(values: Sequence[str], width: int) -> np.ndarray:
-    """Byte matrix (n x width) of equal-length ASCII strings."""
-    joined = "".join(values).encode("ascii", errors="replace")
-    return np.frombuffer(joined, dtype=np.uint8).reshape(len(values), width)
+def _fixed_width(values: Sequence[str], widths: Sequence[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """For each width: (positions, n x width uint8 matrix) of the ASCII values of that length."""
+    try:
+        arr = np.array(values, dtype="S") if len(values) else np.zeros(0, dtype="S1")
+    except UnicodeEncodeError:
+        arr = np.array([v if v.isascii() else "" for v in values], dtype="S")
+    lengths = np.char.str_len(arr)
+    out = {}
+    for width in widths:
+        index = np.flatnonzero(lengths == width)
+        if len(index):
+            out[width] = (index, arr[index].astype(f"S{width}").view(np.uint8).reshape(-1, width))
+    return out
+
+
+def _regions_exist(prefixes: np.ndarray) -> np.ndarray:
+    """region_exists over an int array of six-digit codes, one lookup per distinct code."""
+    if not len(prefixes):
+        return np.zeros(0, dtype=bool)
+    unique, inverse = np.unique(prefixes, return_inverse=True)
+    known = np.array([region_exists(f"{code:06d}") for code in unique.tolist()], dtype=bool)
+    return known[inverse]
+
+
+_PLACES = np.array([100000, 10000, 1000, 100, 10, 1], dtype=np.int64)
 
 
 @lru_cache(maxsize=8192)
@@ -75,19 +96,11 @@ def resident_ids(values: Sequence[str], today: _dt.date | None = None) -> np.nda
     """
     today = today or _dt.date.today()
     out = np.zeros(len(values), dtype=bool)
-    for width in (18, 15):
-        index = [i for i, v in enumerate(values) if len(v) == width and v.isascii()]
-        if not index:
-            continue
-        group = [values[i] for i in index]
-        m = _digits_matrix(group, width).astype(np.int64)
-        d = m - 48
+    for width, (index, m) in _fixed_width(values, (18, 15)).items():
+        d = m.astype(np.int64) - 48
         if width == 18:
             body = d[:, :17]
-            if (body < 0).any() or (body > 9).any():
-                digits_ok = ((body >= 0) & (body <= 9)).all(axis=1)
-            else:
-                digits_ok = np.ones(len(group), dtype=bool)
+            digits_ok = ((body >= 0) & (body <= 9)).all(axis=1)
             check = RIC_CHECK[(np.clip(body, 0, 9) @ RIC_WEIGHTS) % 11]
             ok = digits_ok & (check == m[:, 17])
             year = d[:, 6] * 1000 + d[:, 7] * 100 + d[:, 8] * 10 + d[:, 9]
@@ -98,8 +111,7 @@ def resident_ids(values: Sequence[str], today: _dt.date | None = None) -> np.nda
             month, day = d[:, 8] * 10 + d[:, 9], d[:, 10] * 10 + d[:, 11]
         province = d[:, 0] * 10 + d[:, 1]
         ok &= np.isin(province, list(PROVINCES)) & _valid_dates(year, month, day, today)
-        for j in np.flatnonzero(ok):
-            ok[j] = region_exists(group[j][:6])
+        ok[ok] = _regions_exist(np.clip(d[ok, :6], 0, 9) @ _PLACES)
         out[index] = ok
     return out
 
@@ -113,19 +125,17 @@ def usccs(values: Sequence[str]) -> np.ndarray:
     the mod-31 check one time in 31; with these they practically never do.
     """
     out = np.zeros(len(values), dtype=bool)
-    index = [i for i, v in enumerate(values) if len(v) == 18 and v.isascii()]
-    if not index:
+    groups = _fixed_width(values, (18,))
+    if not groups:
         return out
-    group = [values[i] for i in index]
-    m = _digits_matrix(group, 18)
+    index, m = groups[18]
     v = _USCC_VALUE[m]
     ok = (v >= 0).all(axis=1) & (v[:, 2:8] <= 9).all(axis=1)
     expected = (31 - (np.clip(v[:, :17], 0, 30) @ USCC_WEIGHTS) % 31) % 31
     ok &= expected == v[:, 17]
     ok &= np.isin(m[:, 0], USCC_AUTHORITIES) & np.isin(m[:, 1], USCC_TYPES)
-    ok &= org_codes([g[8:17] for g in group])
-    for j in np.flatnonzero(ok):
-        ok[j] = region_exists(group[j][2:8])
+    ok &= _org_code_matrix(m[:, 8:17])
+    ok[ok] = _regions_exist(np.clip(m[ok, 2:8].astype(np.int64) - 48, 0, 9) @ _PLACES)
     out[index] = ok
     return out
 
@@ -139,33 +149,34 @@ ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 def org_codes(values: Sequence[str]) -> np.ndarray:
     """GB 11714 organisation codes (8 body chars 0-9/A-Z + check: 11 - sum mod 11, 10 -> X, 11 -> 0)."""
     out = np.zeros(len(values), dtype=bool)
-    index = [i for i, v in enumerate(values) if len(v) == 9 and v.isascii()]
-    if not index:
-        return out
-    m = _digits_matrix([values[i] for i in index], 9).astype(np.int64)
+    groups = _fixed_width(values, (9,))
+    if groups:
+        index, m = groups[9]
+        out[index] = _org_code_matrix(m)
+    return out
+
+
+def _org_code_matrix(m: np.ndarray) -> np.ndarray:
+    m = m.astype(np.int64)
     body = np.where(m[:, :8] >= 65, m[:, :8] - 55, m[:, :8] - 48)
     valid_body = ((body >= 0) & (body <= 35)).all(axis=1)
     remainder = 11 - (np.clip(body, 0, 35) @ ORG_WEIGHTS) % 11
     expected = np.where(remainder == 10, ord("X"), np.where(remainder == 11, ord("0"), remainder + 48))
-    out[index] = valid_body & (expected == m[:, 8])
-    return out
+    return valid_body & (expected == m[:, 8])
 
 
 def luhn(values: Sequence[str]) -> np.ndarray:
     """Luhn (ISO/IEC 7812) over digit strings of any length, grouped by length for numpy."""
     out = np.zeros(len(values), dtype=bool)
-    by_len: dict[int, list[int]] = {}
-    for i, v in enumerate(values):
-        if v.isascii() and v.isdigit():
-            by_len.setdefault(len(v), []).append(i)
-    for width, index in by_len.items():
-        d = _digits_matrix([values[i] for i in index], width).astype(np.int64) - 48
+    for width, (index, m) in _fixed_width(values, range(2, 41)).items():
+        d = m.astype(np.int64) - 48
+        digits_ok = ((d >= 0) & (d <= 9)).all(axis=1)
         # Double every second digit from the right (the check digit is position 0 from the right).
         doubled = np.zeros(width, dtype=bool)
         doubled[width - 2 :: -2] = True
         dd = d * np.where(doubled, 2, 1)
         dd = np.where(dd > 9, dd - 9, dd)
-        out[index] = dd.sum(axis=1) % 10 == 0
+        out[index] = digits_ok & (dd.sum(axis=1) % 10 == 0)
     return out
 
 

@@ -201,42 +201,50 @@ def _update(stats: _Stats, column: pd.Series, scan_prose: bool, prose_limit: int
         head = values.iloc[: DISTINCT_SAMPLE - stats.sampled].tolist()
         stats.distinct.update(hash(v) for v in head)
         stats.sampled += len(head)
-    # Work on distinct values, weighted by their counts: agency columns repeat a lot
-    # (gender, district, amounts), and identifiers cost no more than before.
-    codes, uniques = pd.factorize(values)
-    weight = np.bincount(codes, minlength=len(uniques))
-    distinct = pd.Series(uniques, dtype="str")
+    # Work on distinct values, weighted by their counts: agency columns repeat a lot (gender,
+    # district, amounts). Identifier columns are nearly all distinct, and there factorizing
+    # would only cost time, so a sample decides.
+    head = values.iloc[:2000]
+    if head.nunique() >= 0.9 * len(head):
+        distinct, weight = values.reset_index(drop=True), np.ones(len(values), dtype=np.int64)
+    else:
+        codes, uniques = pd.factorize(values)
+        weight = np.bincount(codes, minlength=len(uniques))
+        distinct = pd.Series(uniques, dtype="str")
     masked = distinct.str.fullmatch(MASKED).to_numpy(dtype=bool)
     stats.masked += int(weight[masked].sum())
-    keep = ~masked
-    raw, weight = distinct[keep].reset_index(drop=True), weight[keep]
+    if masked.any():
+        distinct, weight = distinct[~masked].reset_index(drop=True), weight[~masked]
+    raw = distinct
     if raw.empty:
         return
     lengths = raw.str.len().to_numpy()
     stats.length += int((lengths * weight).sum())
 
     shapes: dict[str, np.ndarray] = {}
-    cache: dict = {}
+    cleaned_by: dict[tuple, tuple[np.ndarray, pd.Series, np.ndarray]] = {}
     whole = np.zeros(len(raw), dtype=bool)
     for rule in RULES:
         # A cell is one thing: the first rule that validates it (check-digit entities come first)
         # claims it, so an ID that happens to pass Luhn is not also counted as a bank card.
         if rule.shape not in shapes:
             shapes[rule.shape] = np.flatnonzero(raw.str.fullmatch(rule.shape).to_numpy(dtype=bool))
-        index = shapes[rule.shape]
-        index = index[~whole[index]]
-        if not len(index):
-            continue
-        subset = raw.iloc[index]
         key = (rule.shape, rule.clean, rule.upper)
-        if key not in cache:
-            cache[key] = _cleaned(subset, rule.clean, rule.upper, {})
-        cleaned = cache[key] if len(cache[key]) == len(index) else _cleaned(subset, rule.clean, rule.upper, {})
-        candidate = np.flatnonzero(cleaned.str.fullmatch(rule.candidate).to_numpy(dtype=bool))
+        if key not in cleaned_by:
+            index = shapes[rule.shape]
+            cleaned = _cleaned(raw.iloc[index], rule.clean, rule.upper, {})
+            cleaned_by[key] = (index, cleaned, cleaned.str.len().to_numpy())
+        index, cleaned, size = cleaned_by[key]
+        low, high = rule.lengths
+        pick = np.flatnonzero((size >= low) & (size <= high) & ~whole[index])
+        if not len(pick):
+            continue
+        subset = cleaned.iloc[pick]
+        candidate = np.flatnonzero(subset.str.fullmatch(rule.candidate).to_numpy(dtype=bool))
         if not len(candidate):
             continue
-        ok = rule.check(cleaned.iloc[candidate].tolist())
-        hit = index[candidate[ok]]
+        ok = rule.check(subset.iloc[candidate].tolist())
+        hit = index[pick[candidate[ok]]]
         if len(hit):
             stats.matches[rule.name] += int(weight[hit].sum())
             whole[hit] = True
@@ -247,17 +255,24 @@ def _update(stats: _Stats, column: pd.Series, scan_prose: bool, prose_limit: int
         mask = raw.iloc[index].str.fullmatch(pattern).to_numpy(dtype=bool)
         return int(weight[index[mask]].sum())
 
-    numberish = np.flatnonzero(raw.str.match(NUMBER_START).to_numpy(dtype=bool))
+    # Numbers, dates and category values are only looked for in cells no identifier claimed.
+    free = ~whole
+    numberish = np.flatnonzero(raw.str.match(NUMBER_START).to_numpy(dtype=bool) & free)
     stats.numeric += weighted(NUMERIC, numberish)
     stats.dates += weighted(DATE_LIKE, numberish)
-    han = shapes.get(HAN_SHAPE, np.flatnonzero(raw.str.fullmatch(HAN_SHAPE).to_numpy(dtype=bool)))
+    han = shapes[HAN_SHAPE]
+    han = han[free[han]]
     stats.company += weighted(_COMPANY, han)
-    short = np.flatnonzero(lengths <= 12)
+    short = np.flatnonzero((lengths <= 12) & free)
+    short_han = han[lengths[han] <= 12]
     for kind, pattern in QUASI_VALUES.items():
-        stats.quasi[kind] += weighted(pattern, han if kind != "gender" else short)
+        stats.quasi[kind] += weighted(pattern, short if kind == "gender" else short_han)
 
-    texty = raw.str.contains(TEXTY, regex=True).to_numpy(dtype=bool)
-    prose = ~whole & ((lengths >= 40) | ((lengths >= 8) & texty))
+    maybe = np.flatnonzero(free & (lengths >= 8))
+    prose = np.zeros(len(raw), dtype=bool)
+    if len(maybe):
+        texty = raw.iloc[maybe].str.contains(TEXTY, regex=True).to_numpy(dtype=bool)
+        prose[maybe] = texty | (lengths[maybe] >= 40)
     stats.texty += int(weight[prose].sum())
     if scan_prose and prose.any():
         budget = None if prose_limit is None else max(0, prose_limit - stats.analyzed)

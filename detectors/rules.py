@@ -48,6 +48,7 @@ class EntityRule:
     context: tuple[str, ...] = field(default=())
     hint: str = "."  # cheap RE2 test for "prose may contain a span", run vectorized before `span`
     shape: str = "(?s).*"  # cheap full-match shared by a family of rules, a necessary condition for `candidate`
+    lengths: tuple[int, int] = (1, 10_000)  # length range of a cleaned candidate, checked before the regex
 
     def __post_init__(self) -> None:
         # Patterns run vectorized must stay inside RE2 (see text.re2); the scalar path uses the same text.
@@ -159,6 +160,7 @@ IP_SHAPE = r"[0-9A-Fa-f%]*[.:][0-9A-Za-z.:%]*"
 RULES: tuple[EntityRule, ...] = (
     EntityRule(
         name="CN_RESIDENT_ID",
+        lengths=(15, 18),
         shape=NUMBER_SHAPE,
         hint=r"\d{15}",
         candidate=r"[1-9]\d{16}[0-9X]|[1-9]\d{14}",
@@ -172,6 +174,7 @@ RULES: tuple[EntityRule, ...] = (
     ),
     EntityRule(
         name="CN_USCC",
+        lengths=(18, 18),
         shape=NUMBER_SHAPE,
         hint=r"\d{6}[0-9A-Za-z]{10}",
         candidate=r"[1-9ANY][1-59]\d{6}[0-9A-HJ-NP-RTUWXY]{10}",
@@ -185,6 +188,7 @@ RULES: tuple[EntityRule, ...] = (
     ),
     EntityRule(
         name="PHONE_NUMBER",
+        lengths=(10, 16),
         shape=NUMBER_SHAPE,
         hint=r"\d{3}[\s\-)）]{0,2}\d{3,4}[\s\-]?\d{4}",
         candidate=PHONE_CANDIDATE,
@@ -196,6 +200,7 @@ RULES: tuple[EntityRule, ...] = (
     ),
     EntityRule(
         name="CN_BANK_CARD",
+        lengths=(16, 19),
         shape=NUMBER_SHAPE,
         hint=r"\d{4}[\s\-]?\d{4}[\s\-]?\d{4}[\s\-]?\d{4}",
         candidate=r"(?:62|60|95)\d{14,17}|[345]\d{15,18}",
@@ -207,6 +212,7 @@ RULES: tuple[EntityRule, ...] = (
     ),
     EntityRule(
         name="CN_LICENSE_PLATE",
+        lengths=(7, 8),
         shape=HAN_SHAPE,
         hint=rf"[{PLATE_PROVINCES}][A-HJ-NP-Z]",
         candidate=PLATE_CANDIDATE,
@@ -219,6 +225,7 @@ RULES: tuple[EntityRule, ...] = (
     ),
     EntityRule(
         name="CN_PASSPORT",
+        lengths=(9, 9),
         shape=NUMBER_SHAPE,
         hint=r"[EeGgPpSsDd][A-Za-z]?\d{7}",
         candidate=r"E\d{8}|E[A-HJ-NP-Z]\d{7}|G\d{8}|[PSD]E\d{7}",
@@ -231,6 +238,7 @@ RULES: tuple[EntityRule, ...] = (
     ),
     EntityRule(
         name="CN_HMT_PERMIT",
+        lengths=(9, 11),
         shape=NUMBER_SHAPE,
         hint=r"[HMhm]\d{8}",
         candidate=r"[HM]\d{8}(?:\d{2})?",
@@ -243,6 +251,7 @@ RULES: tuple[EntityRule, ...] = (
     ),
     EntityRule(
         name="EMAIL_ADDRESS",
+        lengths=(6, 320),
         shape=EMAIL_SHAPE,
         hint=r"@",
         candidate=EMAIL_CANDIDATE,
@@ -253,6 +262,7 @@ RULES: tuple[EntityRule, ...] = (
     ),
     EntityRule(
         name="IP_ADDRESS",
+        lengths=(2, 60),
         shape=IP_SHAPE,
         hint=r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]:[0-9A-Fa-f]*:",
         candidate=rf"{IPV4}|{IPV6}",
@@ -263,6 +273,7 @@ RULES: tuple[EntityRule, ...] = (
     ),
     EntityRule(
         name="PERSON",
+        lengths=(2, 40),
         shape=HAN_SHAPE,
         hint=r"·|•|・",
         candidate=rf"[{HAN}]{{2,4}}|[{HAN}]{{1,12}}(?:[·•・.][{HAN}]{{1,12}}){{1,3}}",
@@ -275,6 +286,7 @@ RULES: tuple[EntityRule, ...] = (
     ),
     EntityRule(
         name="LOCATION",
+        lengths=(6, 200),
         shape=HAN_SHAPE,
         hint=r"(?:\d+|[A-Za-z]|[一二三四五六七八九十百零〇]+)(?:号|弄|栋|幢|座|楼|单元|室)",
         candidate=ADDRESS_CANDIDATE,

@@ -204,10 +204,10 @@ def sql_chunks(url: str, table: str | None, query: str | None) -> Iterator[pd.Da
         with engine.connect() as connection:
             yield from pd.read_sql(statement, connection, chunksize=CHUNK_ROWS)
     except sa.exc.OperationalError as exc:
-        # Driver messages can carry host names and user names; keep to the kind of failure.
+        # Driver messages can carry host names, user names and data; keep to the kind of failure.
         reason = "cannot be reached" if _is_connection_failure(exc) else "rejected the query"
         raise SourceError(f"the SQL source {reason} ({_safe_url(url)})") from None
-    except sa.exc.SQLAlchemyError:
+    except (sa.exc.SQLAlchemyError, pd.errors.DatabaseError):
         raise SourceError(f"the SQL source rejected the query ({_safe_url(url)})") from None
     finally:
         engine.dispose()

@@ -75,6 +75,13 @@ def test_missing_file_names_column_and_directory(tmp_path):
         load_hierarchy(tmp_path / "nope.csv")
 
 
+def test_arx_style_name_beats_a_longer_column_with_the_same_ending(tmp_path):
+    (tmp_path / "adult_hierarchy_salary_class.csv").write_text("a;*\n")
+    (tmp_path / "adult_hierarchy_class.csv").write_text("b;*\n")
+    found = load_hierarchies(tmp_path, ["class", "salary_class"])
+    assert found["class"].table[0, 0] == "b" and found["salary_class"].table[0, 0] == "a"
+
+
 def test_ambiguous_files_are_reported(tmp_path):
     (tmp_path / "a_age.csv").write_text("1;*\n")
     (tmp_path / "b_age.csv").write_text("1;*\n")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from anonymizers.risk import EmptyTableError, measure_risk
 
@@ -51,3 +53,20 @@ def test_empty_table_and_missing_columns_are_errors():
         measure_risk(SAMPLE.iloc[:0], ["a"])
     with pytest.raises(ValueError, match="'zz'"):
         measure_risk(SAMPLE, ["zz"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["a", "b", None]), st.integers(0, 2)), min_size=1, max_size=25),
+    st.lists(st.tuples(st.sampled_from(["a", "b", "c", None]), st.integers(0, 3)), max_size=40),
+)
+def test_risk_matches_plain_groupby_and_orders_the_attackers(sample_rows, extra_rows):
+    sample = pd.DataFrame(sample_rows, columns=["a", "b"])
+    population = pd.concat([sample, pd.DataFrame(extra_rows, columns=["a", "b"])], ignore_index=True)
+    report = measure_risk(sample, ["a", "b"], population=population)
+    sizes = sample.fillna({"a": "<null>"}).groupby(["a", "b"]).size()
+    assert report.classes == len(sizes) and report.min_class_size == sizes.min()
+    assert report.prosecutor_average == pytest.approx(len(sizes) / len(sample))
+    assert report.sample_uniques == (sizes == 1).sum()
+    assert report.prosecutor_highest >= report.journalist_highest
+    assert report.prosecutor_average >= report.marketer_average - 1e-12
