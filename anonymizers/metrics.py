@@ -9,8 +9,10 @@
   ARX's published figures with 4 % suppression too.
 * ``loss`` - ARX's "Loss": per attribute, each record costs the share of the hierarchy's domain its
   generalized value covers (a suppressed record costs 1); the sum is normalised to [0, 1] with
-  ``(x - n/|domain|) / (n - n/|domain|)`` and attributes are combined by ARX's default geometric
-  mean ``prod(1 + x_j) ** (1/q) - 1``.
+  ``(x - n/|domain|) / (n - n/|domain|)`` and attributes are combined by the geometric mean
+  ``prod(1 + x_j) ** (1/q) - 1`` (ARX's ``MetricMDNMLoss`` default). The per-attribute values match
+  ARX's published figures (``loss_per_attribute``); ARX's older "rank" aggregate, which compares the
+  sorted per-attribute vectors, is not offered because it has no scalar value to bound.
 * ``discernibility`` - sum of squared class sizes; every suppressed record costs n.
 * ``precision`` - mean over attributes of level/max level; suppressed records count as level max.
 

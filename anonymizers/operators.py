@@ -13,7 +13,7 @@ import hmac
 import math
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -35,6 +35,9 @@ class OperatorParams:
     top: float | None = None
     bottom: float | None = None
     digits: int | None = None
+    hierarchy: str | None = None
+    level: int | None = None
+    column: str | None = None
     key: bytes | None = field(default=None, repr=False)
     reference: date | None = None
 
@@ -285,9 +288,27 @@ def _to_top_bottom(text: pd.Series, params: OperatorParams) -> pd.Series:
     return out
 
 
+@generalization("hierarchy")
+def _to_hierarchy_level(text: pd.Series, params: OperatorParams) -> pd.Series:
+    """Any column → its ancestor at `level` in a hierarchy file in ARX's format."""
+    from anonymizers.hierarchy import load_hierarchy
+
+    if not params.hierarchy or params.level is None:
+        raise OperatorError("generalize with a hierarchy needs 'hierarchy' (a file) and 'level'")
+    hierarchy = load_hierarchy(params.hierarchy)
+    if params.level > hierarchy.max_level:
+        raise OperatorError(f"level {params.level} is above the hierarchy's top level {hierarchy.max_level}")
+    present = text.notna()
+    out = pd.Series(pd.NA, index=text.index, dtype="string")
+    out[present] = hierarchy.generalize(text[present], params.level, column=params.column or "column").astype("string")
+    return out
+
+
 @operator("generalize")
 def generalize(values: pd.Series, params: OperatorParams) -> pd.Series:
     """Replace a value by a coarser one: a birth year, a district, a month, a band of numbers…"""
+    if params.hierarchy:
+        params = replace(params, to="hierarchy")
     if params.to not in GENERALIZATIONS:
         raise OperatorError(f"generalize needs 'to' as one of {sorted(GENERALIZATIONS)}")
     text = _text(values)
@@ -347,3 +368,8 @@ def presidio_operator_class() -> type:
             return OperatorType.Anonymize
 
     return KaifangOperator
+
+
+# Operators defined in their own modules register themselves on import; importing them here makes
+# OPERATORS complete whichever module is imported first.
+import anonymizers.surrogates  # noqa: E402, F401

@@ -147,6 +147,9 @@ class ReleaseRecord(_Model):
     findings: list[ColumnFinding] = Field(default_factory=list)
     plan: list[ColumnPlan] = Field(default_factory=list)
     residual_findings: list[ColumnFinding] = Field(default_factory=list)
+    generalization: dict[str, Any] | None = Field(
+        default=None, description="The optimal search's outcome: levels per quasi-identifier, metric, nodes."
+    )
     risk_before: RiskFigures | None = None
     risk_after: RiskFigures | None = None
     decision: Decision | None = None

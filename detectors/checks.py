@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 # GB 11643-1999: ISO 7064 MOD 11-2 weights and check characters.
-RIC_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
+RIC_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int32)
 RIC_CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
 PROVINCES = frozenset(
     [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
@@ -97,11 +97,11 @@ def resident_ids(values: Sequence[str], today: _dt.date | None = None) -> np.nda
     today = today or _dt.date.today()
     out = np.zeros(len(values), dtype=bool)
     for width, (index, m) in _fixed_width(values, (18, 15)).items():
-        d = m.astype(np.int64) - 48
+        d = m.astype(np.int32) - 48
         if width == 18:
             body = d[:, :17]
             digits_ok = ((body >= 0) & (body <= 9)).all(axis=1)
-            check = RIC_CHECK[(np.clip(body, 0, 9) @ RIC_WEIGHTS) % 11]
+            check = RIC_CHECK[(np.where(digits_ok[:, None], body, 0) @ RIC_WEIGHTS) % 11]
             ok = digits_ok & (check == m[:, 17])
             year = d[:, 6] * 1000 + d[:, 7] * 100 + d[:, 8] * 10 + d[:, 9]
             month, day = d[:, 10] * 10 + d[:, 11], d[:, 12] * 10 + d[:, 13]
@@ -111,7 +111,7 @@ def resident_ids(values: Sequence[str], today: _dt.date | None = None) -> np.nda
             month, day = d[:, 8] * 10 + d[:, 9], d[:, 10] * 10 + d[:, 11]
         province = d[:, 0] * 10 + d[:, 1]
         ok &= np.isin(province, list(PROVINCES)) & _valid_dates(year, month, day, today)
-        ok[ok] = _regions_exist(np.clip(d[ok, :6], 0, 9) @ _PLACES)
+        ok[ok] = _regions_exist(d[ok, :6].astype(np.int64) @ _PLACES)
         out[index] = ok
     return out
 
@@ -181,9 +181,9 @@ def luhn(values: Sequence[str]) -> np.ndarray:
 
 
 def bank_cards(values: Sequence[str]) -> np.ndarray:
-    """16-19 digit card numbers passing Luhn that are not all one digit."""
+    """16-19 digit card numbers passing Luhn that are not placeholders (at least four distinct digits)."""
     ok = luhn(values)
-    return ok & np.array([len(set(v)) > 2 for v in values], dtype=bool)
+    return ok & np.array([len(set(v)) >= 4 for v in values], dtype=bool)
 
 
 def not_repetitive(values: Sequence[str]) -> np.ndarray:

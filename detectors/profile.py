@@ -23,16 +23,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pandas.arrays import ArrowStringArray
 
 from detectors import headers
 from detectors.lexicon import TradeSecretLexicon, load_lexicon
-from detectors.rules import HAN_SHAPE, RULES, RULES_BY_NAME, WEAK
+from detectors.rules import RULES, RULES_BY_NAME, WEAK
 from detectors.text import as_text, re2
-from detectors.values import COMPANY_SUFFIXES, DATE_LIKE, MASKED, NUMERIC, QUASI_VALUES
+from detectors.values import COMPANY_SUFFIXES, DATE_LIKE, MASK_MARKS, MASKED, NUMERIC, QUASI_VALUES
 
 TRADE_SECRET = "TRADE_SECRET"
 DIRECT_ENTITIES = frozenset(rule.name for rule in RULES)
 DISTINCT_SAMPLE = 5000
+SHAPE_SAMPLE = 20_000
 PROSE_LIMIT = 5000  # distinct prose cells per column that may go through Presidio
 SPAN_CONCLUSIVE = 0.5  # a validated span scoring this without context counts without Presidio
 # A cell reads like prose: sentence punctuation or inner whitespace, or simply long.
@@ -108,12 +112,15 @@ class _Stats:
     span_score: Counter = field(default_factory=Counter)  # sum of best span score per such cell
     texty: int = 0
     length: int = 0
+    distinct: set = field(default_factory=set)  # hashes of the first DISTINCT_SAMPLE cells
+    sampled: int = 0
+    # Value shapes (numbers, dates, company names, category values) on the first SHAPE_SAMPLE
+    # unmasked cells: they only feed share tests, which a sample answers as well as the whole.
+    shape_cells: int = 0
     numeric: int = 0
     dates: int = 0
     company: int = 0
     quasi: Counter = field(default_factory=Counter)
-    distinct: set = field(default_factory=set)
-    sampled: int = 0
     analyzed: int = 0  # distinct prose cells sent through the Presidio analyzer
 
     @property
@@ -121,22 +128,19 @@ class _Stats:
         return len(self.distinct) / self.sampled if self.sampled else 0.0
 
 
-def _cleaned(raw: pd.Series, pattern: str | None, upper: bool, cache: dict) -> pd.Series:
-    key = (pattern, upper)
-    if key in cache:
-        return cache[key]
+def _cleaned(raw: pd.Series, pattern: str | None, upper: bool) -> pd.Series:
+    """Separators removed and letters upper-cased, touching only the cells that need it."""
     out = raw
     if pattern:
-        has = raw.str.contains(pattern, regex=True)
+        has = raw.str.contains(pattern, regex=True).to_numpy(dtype=bool)
         if has.any():
             out = raw.copy()
             out[has] = raw[has].str.replace(pattern, "", regex=True)
     if upper:
-        lower = out.str.contains("[a-z]", regex=True)
+        lower = out.str.contains("[a-z]", regex=True).to_numpy(dtype=bool)
         if lower.any():
             out = out.copy()
             out[lower] = out[lower].str.upper()
-    cache[key] = out
     return out
 
 
@@ -188,7 +192,44 @@ def _span_regex(pattern: str) -> re.Pattern[str]:
 
 
 _COMPANY = "(?s).*(?:" + "|".join(re.escape(s) for s in COMPANY_SUFFIXES) + ")"
-NUMBER_START = "[-+0-9]"
+
+
+def _distinct_values(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Distinct cells and how often each occurs (pyarrow dictionary encoding: fast, order-stable)."""
+    array = pa.array(values.array) if isinstance(values.array, ArrowStringArray) else pa.array(
+        values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True
+    )
+    encoded = pc.dictionary_encode(array)
+    weight = np.bincount(np.asarray(encoded.indices), minlength=len(encoded.dictionary))
+    return encoded.dictionary.to_pandas().astype("str"), weight
+
+
+def _masked(values: pd.Series) -> np.ndarray:
+    """MASKED full-match, run only on cells holding a mask character (a literal search is cheap)."""
+    array = pa.array(values.array)
+    maybe = np.zeros(len(values), dtype=bool)
+    for mark in MASK_MARKS:
+        maybe |= np.asarray(pc.match_substring(array, mark), dtype=bool)
+    out = np.zeros(len(values), dtype=bool)
+    index = np.flatnonzero(maybe)
+    if len(index):
+        out[index] = values.iloc[index].str.fullmatch(MASKED).to_numpy(dtype=bool)
+    return out
+
+
+def _update_shapes(stats: _Stats, values: pd.Series) -> None:
+    """Numbers, dates, company names and quasi-identifier values, on the column's first cells."""
+    sample = values.iloc[: SHAPE_SAMPLE - stats.shape_cells]
+    sample = sample[~_masked(sample)]
+    stats.shape_cells += len(sample)
+    if sample.empty:
+        return
+    stats.numeric += int(sample.str.fullmatch(NUMERIC).sum())
+    stats.dates += int(sample.str.fullmatch(DATE_LIKE).sum())
+    stats.company += int(sample.str.contains(_COMPANY, regex=True).sum())
+    short = sample[sample.str.len().to_numpy() <= 12]
+    for kind, pattern in QUASI_VALUES.items():
+        stats.quasi[kind] += int(short.str.fullmatch(pattern).sum())
 
 
 def _update(stats: _Stats, column: pd.Series, scan_prose: bool, prose_limit: int | None) -> None:
@@ -201,38 +242,31 @@ def _update(stats: _Stats, column: pd.Series, scan_prose: bool, prose_limit: int
         head = values.iloc[: DISTINCT_SAMPLE - stats.sampled].tolist()
         stats.distinct.update(hash(v) for v in head)
         stats.sampled += len(head)
-    # Work on distinct values, weighted by their counts: agency columns repeat a lot (gender,
-    # district, amounts). Identifier columns are nearly all distinct, and there factorizing
-    # would only cost time, so a sample decides.
-    head = values.iloc[:2000]
-    if head.nunique() >= 0.9 * len(head):
-        distinct, weight = values.reset_index(drop=True), np.ones(len(values), dtype=np.int64)
-    else:
-        codes, uniques = pd.factorize(values)
-        weight = np.bincount(codes, minlength=len(uniques))
-        distinct = pd.Series(uniques, dtype="str")
-    masked = distinct.str.fullmatch(MASKED).to_numpy(dtype=bool)
-    stats.masked += int(weight[masked].sum())
+    if stats.shape_cells < SHAPE_SAMPLE:
+        _update_shapes(stats, values)
+
+    # Work on distinct values weighted by their counts: agency columns repeat a lot.
+    raw, weight = _distinct_values(values)
+    masked = _masked(raw)
     if masked.any():
-        distinct, weight = distinct[~masked].reset_index(drop=True), weight[~masked]
-    raw = distinct
+        stats.masked += int(weight[masked].sum())
+        raw, weight = raw[~masked].reset_index(drop=True), weight[~masked]
     if raw.empty:
         return
     lengths = raw.str.len().to_numpy()
     stats.length += int((lengths * weight).sum())
+    is_ascii = np.asarray(pc.string_is_ascii(pa.array(raw.array)), dtype=bool)
+    family = {True: np.flatnonzero(is_ascii), False: np.flatnonzero(~is_ascii)}
 
-    shapes: dict[str, np.ndarray] = {}
     cleaned_by: dict[tuple, tuple[np.ndarray, pd.Series, np.ndarray]] = {}
     whole = np.zeros(len(raw), dtype=bool)
     for rule in RULES:
         # A cell is one thing: the first rule that validates it (check-digit entities come first)
         # claims it, so an ID that happens to pass Luhn is not also counted as a bank card.
-        if rule.shape not in shapes:
-            shapes[rule.shape] = np.flatnonzero(raw.str.fullmatch(rule.shape).to_numpy(dtype=bool))
-        key = (rule.shape, rule.clean, rule.upper)
+        key = (rule.ascii_only, rule.clean, rule.upper)
         if key not in cleaned_by:
-            index = shapes[rule.shape]
-            cleaned = _cleaned(raw.iloc[index], rule.clean, rule.upper, {})
+            index = family[rule.ascii_only]
+            cleaned = _cleaned(raw.iloc[index], rule.clean, rule.upper)
             cleaned_by[key] = (index, cleaned, cleaned.str.len().to_numpy())
         index, cleaned, size = cleaned_by[key]
         low, high = rule.lengths
@@ -249,26 +283,7 @@ def _update(stats: _Stats, column: pd.Series, scan_prose: bool, prose_limit: int
             stats.matches[rule.name] += int(weight[hit].sum())
             whole[hit] = True
 
-    def weighted(pattern: str, index: np.ndarray) -> int:
-        if not len(index):
-            return 0
-        mask = raw.iloc[index].str.fullmatch(pattern).to_numpy(dtype=bool)
-        return int(weight[index[mask]].sum())
-
-    # Numbers, dates and category values are only looked for in cells no identifier claimed.
-    free = ~whole
-    numberish = np.flatnonzero(raw.str.match(NUMBER_START).to_numpy(dtype=bool) & free)
-    stats.numeric += weighted(NUMERIC, numberish)
-    stats.dates += weighted(DATE_LIKE, numberish)
-    han = shapes[HAN_SHAPE]
-    han = han[free[han]]
-    stats.company += weighted(_COMPANY, han)
-    short = np.flatnonzero((lengths <= 12) & free)
-    short_han = han[lengths[han] <= 12]
-    for kind, pattern in QUASI_VALUES.items():
-        stats.quasi[kind] += weighted(pattern, short if kind == "gender" else short_han)
-
-    maybe = np.flatnonzero(free & (lengths >= 8))
+    maybe = np.flatnonzero(~whole & (lengths >= 8))
     prose = np.zeros(len(raw), dtype=bool)
     if len(maybe):
         texty = raw.iloc[maybe].str.contains(TEXTY, regex=True).to_numpy(dtype=bool)
@@ -304,15 +319,15 @@ def _entity_score(stats: _Stats, entity: str, hinted: bool, decoy: bool) -> floa
 def _quasi(stats: _Stats, name: str, direct: bool) -> bool:
     if direct or stats.non_empty == 0:
         return False
-    n = stats.non_empty - stats.masked
+    n = stats.shape_cells
     kind = headers.quasi_hint(name)
     if kind == "birth_date":
-        return n == 0 or stats.dates / max(n, 1) >= 0.5
+        return n == 0 or stats.dates / n >= 0.5
     if kind == "age":
-        return n == 0 or stats.numeric / max(n, 1) >= 0.5
+        return n == 0 or stats.numeric / n >= 0.5
     if kind is not None:
         return True
-    if n <= 0:
+    if n == 0:
         return False
     return any(stats.quasi[k] / n >= 0.8 for k in ("gender", "ethnicity", "education", "marital", "district"))
 
@@ -344,7 +359,7 @@ def _finish(stats: _Stats, enterprise_table: bool, lexicon: TradeSecretLexicon, 
         score = category.weight
         if enterprise_table and not lexicon.is_enterprise_header(stats.name):
             score += lexicon.context_boost
-        if category.numeric and stats.numeric / clean >= 0.8:
+        if category.numeric and stats.shape_cells and stats.numeric / stats.shape_cells >= 0.8:
             score += lexicon.numeric_boost
         item = EntityEvidence(TRADE_SECRET, clean, clean / n, round(min(1.0, score), 6))
         evidence.append(item)
@@ -371,7 +386,7 @@ def _is_enterprise_table(all_stats: list[_Stats], lexicon: TradeSecretLexicon) -
             continue
         if stats.matches["CN_USCC"] / clean >= 0.5:
             return True
-        if lexicon.is_enterprise_header(stats.name) and stats.company / clean >= 0.3:
+        if lexicon.is_enterprise_header(stats.name) and stats.shape_cells and stats.company / stats.shape_cells >= 0.3:
             return True
         if headers.entity_hints(stats.name) & {"CN_USCC"}:
             return True

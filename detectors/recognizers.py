@@ -22,6 +22,7 @@ from presidio_analyzer import (
 )
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from detectors.lexicon import TradeSecretLexicon, load_lexicon
 from detectors.names import HAN, surnames
 from detectors.rules import RULES_BY_NAME, EntityRule
 
@@ -219,6 +220,39 @@ def dictionary_tag(word: str) -> str:
     return _word_tags().get(word, "")
 
 
+
+
+class TradeSecretRecognizer(PatternRecognizer):
+    """Amounts next to a trade-secret keyword in prose (投标报价为1,234.5万元, 毛利率18%).
+
+    Trade secrets are decided per column (see profile.py); in free text the lexicon's numeric
+    categories (financial, pricing) mark the figure that follows the keyword, so in-text
+    replacement can remove the figure and keep the sentence.
+    """
+
+    AMOUNT = r"[0-9][0-9,]*(?:\.[0-9]+)?\s*(?:亿元|万元|千元|元|美元|%|％)?"
+    SCORE = 0.5
+
+    def __init__(self, supported_language: str = LANGUAGE, lexicon: TradeSecretLexicon | None = None) -> None:
+        lexicon = lexicon if lexicon is not None else load_lexicon()
+        words = sorted(
+            {w for c in lexicon.categories if c.numeric for w in c.keywords if not w.isascii()}, key=len, reverse=True
+        )
+        self.words = tuple(words)
+        regex = (
+            "(?<=(?:" + "|".join(re.escape(w) for w in words) + r")[^。；;\n0-9]{0,8})" + self.AMOUNT
+            if words
+            else r"(?!x)x"
+        )
+        super().__init__(
+            supported_entity="TRADE_SECRET",
+            name=type(self).__name__,
+            supported_language=supported_language,
+            patterns=[Pattern(name="lexicon_amount", regex=regex, score=self.SCORE)],
+            global_regex_flags=0,
+        )
+
+
 ALL_RECOGNIZERS: tuple[type[EntityRecognizer], ...] = (
     ResidentIdRecognizer,
     UsccRecognizer,
@@ -231,4 +265,5 @@ ALL_RECOGNIZERS: tuple[type[EntityRecognizer], ...] = (
     IpAddressRecognizer,
     AddressRecognizer,
     ChineseNameRecognizer,
+    TradeSecretRecognizer,
 )

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
+import pandas as pd
 import phonenumbers
 
 from detectors import checks
@@ -47,12 +48,12 @@ class EntityRule:
     strong: bool = False  # a passing check alone is conclusive (check digit)
     context: tuple[str, ...] = field(default=())
     hint: str = "."  # cheap RE2 test for "prose may contain a span", run vectorized before `span`
-    shape: str = "(?s).*"  # cheap full-match shared by a family of rules, a necessary condition for `candidate`
+    ascii_only: bool = True  # candidates are plain ASCII (numbers, e-mail, IP) or need Han text (names …)
     lengths: tuple[int, int] = (1, 10_000)  # length range of a cleaned candidate, checked before the regex
 
     def __post_init__(self) -> None:
         # Patterns run vectorized must stay inside RE2 (see text.re2); the scalar path uses the same text.
-        for name in ("candidate", "clean", "hint", "shape"):
+        for name in ("candidate", "clean", "hint"):
             value = getattr(self, name)
             if value:
                 object.__setattr__(self, name, re2(value))
@@ -144,24 +145,25 @@ ADDRESS_SPAN = (
 )
 
 
+ADDRESS_MARKER = "省|市|区|县|旗|镇|乡|街道|路|街|巷|弄|胡同|村|屯|小区|花园|家园|公寓|大厦|广场|苑|社区"
+
+
 def addresses(values: Sequence[str]) -> np.ndarray:
-    """An address names at least one place level (province…road) besides the number."""
-    marker = re.compile(r"省|市|区|县|镇|乡|街道|路|街|巷|村|小区|大厦|花园|公寓|苑")
-    return np.fromiter((bool(marker.search(v)) for v in values), dtype=bool, count=len(values))
+    """An address names at least one place level (province…road) besides the number.
 
+    One pattern, two engines: Python ``re`` for a handful of values (recognizer spans), pyarrow
+    through pandas for a column's candidates.
+    """
+    if len(values) < 64:
+        marker = _compiled(ADDRESS_MARKER)
+        return np.fromiter((bool(marker.search(v)) for v in values), dtype=bool, count=len(values))
+    return pd.Series(list(values), dtype="str").str.contains(ADDRESS_MARKER, regex=True).to_numpy(dtype=bool)
 
-# Shapes: the profiler evaluates each distinct shape once per chunk and tries a rule's candidate
-# pattern only on cells of its shape, so a column of names never pays for six number patterns.
-NUMBER_SHAPE = r"[0-9A-Za-z+\s\-\u2010-\u2015()\[\]（）]{7,64}"
-HAN_SHAPE = "(?s).*[" + HAN + "].*"
-EMAIL_SHAPE = r"[^@]{1,64}@[^@]{3,255}"
-IP_SHAPE = r"[0-9A-Fa-f%]*[.:][0-9A-Za-z.:%]*"
 
 RULES: tuple[EntityRule, ...] = (
     EntityRule(
         name="CN_RESIDENT_ID",
         lengths=(15, 18),
-        shape=NUMBER_SHAPE,
         hint=r"\d{15}",
         candidate=r"[1-9]\d{16}[0-9X]|[1-9]\d{14}",
         check=checks.resident_ids,
@@ -175,7 +177,6 @@ RULES: tuple[EntityRule, ...] = (
     EntityRule(
         name="CN_USCC",
         lengths=(18, 18),
-        shape=NUMBER_SHAPE,
         hint=r"\d{6}[0-9A-Za-z]{10}",
         candidate=r"[1-9ANY][1-59]\d{6}[0-9A-HJ-NP-RTUWXY]{10}",
         check=checks.usccs,
@@ -189,7 +190,6 @@ RULES: tuple[EntityRule, ...] = (
     EntityRule(
         name="PHONE_NUMBER",
         lengths=(10, 16),
-        shape=NUMBER_SHAPE,
         hint=r"\d{3}[\s\-)）]{0,2}\d{3,4}[\s\-]?\d{4}",
         candidate=PHONE_CANDIDATE,
         check=checks.always,
@@ -201,7 +201,6 @@ RULES: tuple[EntityRule, ...] = (
     EntityRule(
         name="CN_BANK_CARD",
         lengths=(16, 19),
-        shape=NUMBER_SHAPE,
         hint=r"\d{4}[\s\-]?\d{4}[\s\-]?\d{4}[\s\-]?\d{4}",
         candidate=r"(?:62|60|95)\d{14,17}|[345]\d{15,18}",
         check=checks.bank_cards,
@@ -213,7 +212,7 @@ RULES: tuple[EntityRule, ...] = (
     EntityRule(
         name="CN_LICENSE_PLATE",
         lengths=(7, 8),
-        shape=HAN_SHAPE,
+        ascii_only=False,
         hint=rf"[{PLATE_PROVINCES}][A-HJ-NP-Z]",
         candidate=PLATE_CANDIDATE,
         check=checks.plates,
@@ -226,7 +225,6 @@ RULES: tuple[EntityRule, ...] = (
     EntityRule(
         name="CN_PASSPORT",
         lengths=(9, 9),
-        shape=NUMBER_SHAPE,
         hint=r"[EeGgPpSsDd][A-Za-z]?\d{7}",
         candidate=r"E\d{8}|E[A-HJ-NP-Z]\d{7}|G\d{8}|[PSD]E\d{7}",
         check=checks.not_repetitive,
@@ -239,7 +237,6 @@ RULES: tuple[EntityRule, ...] = (
     EntityRule(
         name="CN_HMT_PERMIT",
         lengths=(9, 11),
-        shape=NUMBER_SHAPE,
         hint=r"[HMhm]\d{8}",
         candidate=r"[HM]\d{8}(?:\d{2})?",
         check=checks.not_repetitive,
@@ -252,7 +249,6 @@ RULES: tuple[EntityRule, ...] = (
     EntityRule(
         name="EMAIL_ADDRESS",
         lengths=(6, 320),
-        shape=EMAIL_SHAPE,
         hint=r"@",
         candidate=EMAIL_CANDIDATE,
         check=checks.emails,
@@ -263,7 +259,6 @@ RULES: tuple[EntityRule, ...] = (
     EntityRule(
         name="IP_ADDRESS",
         lengths=(2, 60),
-        shape=IP_SHAPE,
         hint=r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]:[0-9A-Fa-f]*:",
         candidate=rf"{IPV4}|{IPV6}",
         check=checks.ip_addresses,
@@ -274,7 +269,7 @@ RULES: tuple[EntityRule, ...] = (
     EntityRule(
         name="PERSON",
         lengths=(2, 40),
-        shape=HAN_SHAPE,
+        ascii_only=False,
         hint=r"·|•|・",
         candidate=rf"[{HAN}]{{2,4}}|[{HAN}]{{1,12}}(?:[·•・.][{HAN}]{{1,12}}){{1,3}}",
         check=person_names,
@@ -287,7 +282,7 @@ RULES: tuple[EntityRule, ...] = (
     EntityRule(
         name="LOCATION",
         lengths=(6, 200),
-        shape=HAN_SHAPE,
+        ascii_only=False,
         hint=r"(?:\d+|[A-Za-z]|[一二三四五六七八九十百零〇]+)(?:号|弄|栋|幢|座|楼|单元|室)",
         candidate=ADDRESS_CANDIDATE,
         check=addresses,

@@ -18,11 +18,13 @@ import pandas as pd
 # Full-width ASCII block U+FF01..U+FF5E maps to U+0021..U+007E; U+3000 is the ideographic space.
 FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 FULLWIDTH[0x3000] = 0x20
-FULLWIDTH_RE = "[\uff01-\uff5e\u3000]"
+# Hyphens and dashes (U+2010..U+2015) inside numbers: 0531‐86123456.
+FULLWIDTH.update({code: ord("-") for code in range(0x2010, 0x2016)})
+FULLWIDTH_RE = "[\uff01-\uff5e\u3000\u2010-\u2015]"
 
 
 def fold(text: str) -> str:
-    """Full-width to half-width; same length, so span offsets stay valid on the original text."""
+    """Full-width to half-width, dashes to '-'; same length, so span offsets stay valid on the original."""
     return text.translate(FULLWIDTH)
 
 

@@ -22,6 +22,9 @@ MASKED = re2("|".join(
     ]
 ))
 
+# Every MASKED form contains one of these; the profiler searches them literally first.
+MASK_MARKS = ("*", "XXXX", "xxxx", "××××")
+
 NUMERIC = re2(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?")
 DATE_LIKE = re2(r"(?:19|20)\d{2}(?:[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?)?|\d{4})(?:\s.*)?")
 

@@ -15,6 +15,11 @@ def required_k(spec: ReleaseSpec, policy: Policy, target: OpenClass) -> int:
     return max(spec.privacy.k, class_policy.k if class_policy else 1)
 
 
+def suppression_limit(spec: ReleaseSpec, policy: Policy) -> float:
+    limit = spec.privacy.suppression_limit
+    return policy.suppression_limit if limit is None else limit
+
+
 def _direct_identifier_check(plan: list[ColumnPlan], policy: Policy, target: OpenClass) -> Check:
     allowed = set(policy.classes[target.value].direct_identifier_actions) if target.value in policy.classes else set()
     direct = [p for p in plan if p.entity in policy.direct_identifiers]
@@ -42,7 +47,7 @@ def _trade_secret_check(plan: list[ColumnPlan], policy: Policy) -> Check:
 
 
 def _privacy_checks(spec: ReleaseSpec, policy: Policy, target: OpenClass, risk: RiskFigures | None,
-                    suppressed: int, rows_in: int) -> list[Check]:
+                    suppressed: int, rows_in: int, model_check: tuple[bool, int] | None) -> list[Check]:
     personal = "personal_information" in spec.open_class.basis
     k = required_k(spec, policy, target)
     if risk is None and spec.privacy.quasi_identifiers:
@@ -54,10 +59,20 @@ def _privacy_checks(spec: ReleaseSpec, policy: Policy, target: OpenClass, risk: 
                   "not applicable: the dataset is not held back for personal information")
         return [Check(name="k_anonymity", passed=passed, figure=figure,
                       requirement="personal data names its quasi-identifiers in privacy.quasi_identifiers")]
-    limit = spec.privacy.suppression_limit if spec.privacy.suppression_limit is not None else policy.suppression_limit
+    limit = suppression_limit(spec, policy)
     share = suppressed / rows_in if rows_in else 0.0
     max_risk = policy.classes[target.value].max_risk
-    return [
+    checks = []
+    if model_check is not None:
+        privacy = spec.privacy
+        models = ", ".join(
+            ([f"{privacy.l_variant} {privacy.l}-diversity"] if privacy.l else [])
+            + ([f"{privacy.t}-closeness ({privacy.t_distance} distance)"] if privacy.t else [])
+        )
+        anonymous, violating = model_check
+        checks.append(Check(name="privacy_model", passed=anonymous, figure=f"{violating} records in violating classes",
+                            requirement=f"{models} on {privacy.sensitive}"))
+    return checks + [
         Check(name="k_anonymity", passed=risk.min_class_size >= k,
               figure=f"smallest class {risk.min_class_size} over {', '.join(risk.quasi_identifiers)}",
               requirement=f"k >= {k}"),
@@ -70,7 +85,8 @@ def _privacy_checks(spec: ReleaseSpec, policy: Policy, target: OpenClass, risk: 
 
 
 def decide(spec: ReleaseSpec, policy: Policy, policy_sha256: str, plan: list[ColumnPlan],
-           residual: list[ColumnFinding], risk_after: RiskFigures | None, suppressed: int, rows_in: int) -> Decision:
+           residual: list[ColumnFinding], risk_after: RiskFigures | None, suppressed: int, rows_in: int,
+           model_check: tuple[bool, int] | None = None) -> Decision:
     declaration = spec.open_class
     declared, target = declaration.declared, declaration.effective_target
     base = dict(declared_class=declared.value, basis=list(declaration.basis), target_class=target.value,
@@ -88,7 +104,7 @@ def decide(spec: ReleaseSpec, policy: Policy, policy_sha256: str, plan: list[Col
         checks.insert(1, _direct_identifier_check(plan, policy, target))
         checks.append(_trade_secret_check(plan, policy))
     if reclassifying or spec.privacy.quasi_identifiers:
-        checks.extend(_privacy_checks(spec, policy, target, risk_after, suppressed, rows_in))
+        checks.extend(_privacy_checks(spec, policy, target, risk_after, suppressed, rows_in, model_check))
     failed = [c for c in checks if not c.passed]
     if failed:
         reason = "; ".join(f"{c.name} failed ({c.figure}; needs {c.requirement})" for c in failed)

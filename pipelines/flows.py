@@ -21,14 +21,17 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from anonymizers.hierarchy import HierarchyError
 from anonymizers.keys import KeyError_, key_fingerprint, load_key
+from anonymizers.lattice import NoSolutionError
 from anonymizers.operators import OperatorError
+from anonymizers.privacy_models import ModelConfigError
 from catalog.record import DatasetMeta, ReleaseRecord, utc_now
 from catalog.staging import write_staged
 from catalog.store import CatalogStore, PublishError
 from detectors import LexiconError
 from pipelines import stages
-from pipelines.decision import decide, required_k
+from pipelines.decision import decide, required_k, suppression_limit
 from pipelines.environment import state_dir
 from pipelines.extract import SourceError
 from pipelines.plan import PlanError, build_plan, findings_from, needs_key
@@ -37,7 +40,8 @@ from pipelines.spec import LoadedSpec, Policy, SpecError, load_policy, load_spec
 from pipelines.summary import dataset_markdown, quality_rows, run_markdown
 
 SAFE_ERRORS: tuple[type[Exception], ...] = (
-    SpecError, SourceError, PlanError, OperatorError, KeyError_, LexiconError, PublishError,
+    SpecError, SourceError, PlanError, OperatorError, KeyError_, LexiconError, PublishError, HierarchyError,
+    ModelConfigError, NoSolutionError,
 )
 DEBUG_ENV = "KAIFANG_DEBUG"
 PIPELINE_VERSION = "1"
@@ -81,22 +85,25 @@ def detect_task(path: Path, min_share: float):
 
 @_stage_task("classify")
 def classify_task(loaded: LoadedSpec, policy: Policy, profile, columns: list[str]):
-    return _safely("classify", build_plan, loaded.spec, policy, profile, columns)
+    return _safely("classify", build_plan, loaded.spec, policy, profile, columns, loaded.folder)
 
 
 @_stage_task("desensitize")
-def desensitize_task(files: stages.WorkFiles, plan, key: bytes | None, quasi: list[str], k: int):
-    def run() -> tuple[int, int]:
+def desensitize_task(loaded: LoadedSpec, files: stages.WorkFiles, plan, key: bytes | None, k: int, limit: float):
+    def run() -> stages.PrivacyOutcome:
         stages.desensitize(files, plan, key, date.today())
-        return stages.suppress(files, quasi, k)
+        return stages.enforce_privacy(files, loaded.spec.privacy, k, limit, loaded.folder)
 
     return _safely("desensitize", run)
 
 
 @_stage_task("verify")
-def verify_task(files: stages.WorkFiles, plan, policy: Policy, quasi: list[str]):
+def verify_task(loaded: LoadedSpec, files: stages.WorkFiles, plan, policy: Policy, k: int):
+    privacy = loaded.spec.privacy
+
     def run():
-        return stages.rescan(files.output, plan, policy), stages.risk(files.output, quasi)
+        return (stages.rescan(files.output, plan, policy), stages.risk(files.output, privacy.quasi_identifiers),
+                stages.check_privacy_model(files.output, privacy, k))
 
     return _safely("verify", run)
 
@@ -177,11 +184,13 @@ def _run_stages(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, polic
     target = spec.open_class.effective_target
     quasi = list(spec.privacy.quasi_identifiers)
     k = required_k(spec, policy, target)
+    limit = suppression_limit(spec, policy)
     record.risk_before = _safely("verify", stages.risk, files.raw, quasi)
-    record.rows_out, record.suppressed = desensitize_task(files, record.plan, key, quasi, k)
-    record.residual_findings, record.risk_after = verify_task(files, record.plan, policy, quasi)
+    outcome = desensitize_task(loaded, files, record.plan, key, k, limit)
+    record.rows_out, record.suppressed, record.generalization = outcome.kept, outcome.suppressed, outcome.generalization
+    record.residual_findings, record.risk_after, model_check = verify_task(loaded, files, record.plan, policy, k)
     record.decision = decide(spec, policy, policy_sha, record.plan, record.residual_findings,
-                             record.risk_after, record.suppressed, record.rows_in)
+                             record.risk_after, record.suppressed, record.rows_in, model_check)
     if record.decision.published_class == "not_open" and target.value != "not_open":
         record.status = "refused"
         record.failure = record.decision.reason

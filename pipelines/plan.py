@@ -7,6 +7,7 @@ of the three decided, so a steward can see why a column was masked.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from anonymizers.apply import ColumnAction
 from anonymizers.operators import OperatorParams
@@ -27,6 +28,8 @@ def named_columns(spec: ReleaseSpec) -> dict[str, str]:
         names.setdefault(column, f"columns.{column}")
     for column in spec.privacy.quasi_identifiers:
         names.setdefault(column, "privacy.quasi_identifiers")
+    if spec.privacy.sensitive:
+        names.setdefault(spec.privacy.sensitive, "privacy.sensitive")
     for column in spec.quality.key:
         names.setdefault(column, "quality.key")
     for i, expectation in enumerate(spec.quality.expectations):
@@ -51,7 +54,9 @@ def findings_from(profile) -> list[ColumnFinding]:
     ]
 
 
-def build_plan(spec: ReleaseSpec, policy: Policy, profile, columns: list[str]) -> list[ColumnPlan]:
+def build_plan(spec: ReleaseSpec, policy: Policy, profile, columns: list[str],
+               base: Path | None = None) -> list[ColumnPlan]:
+    """One plan entry per column; relative hierarchy files are taken from `base` (the spec's folder)."""
     check_columns(spec, columns)
     plan: list[ColumnPlan] = []
     for name in columns:
@@ -61,6 +66,8 @@ def build_plan(spec: ReleaseSpec, policy: Policy, profile, columns: list[str]) -
         if rule is not None:
             action, source = rule.action, "spec"
             params = {f: getattr(rule, f) for f in _PARAM_FIELDS if getattr(rule, f) is not None}
+            if rule.hierarchy and base is not None:
+                params["hierarchy"] = str((base / rule.hierarchy).resolve())
         elif entity and entity in policy.entity_defaults:
             default = policy.entity_defaults[entity]
             action, source = default.action, "policy"
@@ -77,7 +84,7 @@ def column_actions(plan: list[ColumnPlan], key: bytes | None, reference: date) -
     actions = []
     for item in plan:
         fields = {k: v for k, v in item.params.items() if k in OperatorParams.__dataclass_fields__}
-        params = OperatorParams(entity=item.entity, key=key, reference=reference, **fields)
+        params = OperatorParams(entity=item.entity, column=item.column, key=key, reference=reference, **fields)
         actions.append(ColumnAction(column=item.column, action=item.action, params=params))
     return actions
 

@@ -152,6 +152,25 @@ class Privacy(_Strict):
     quasi_identifiers: list[str] = Field(default_factory=list)
     k: int = Field(default=5, ge=1)
     suppression_limit: float | None = Field(default=None, ge=0, le=1)
+    hierarchies: str | None = Field(
+        default=None,
+        description="Folder of ARX-format hierarchies, one per quasi-identifier: enables the optimal search.",
+    )
+    metric: Literal["entropy", "loss", "discernibility", "precision"] = "entropy"
+    sensitive: str | None = Field(default=None, description="Sensitive column for l-diversity and t-closeness.")
+    l: int | None = Field(default=None, ge=2)  # noqa: E741 - the model's own name
+    l_variant: Literal["distinct", "entropy"] = "distinct"
+    t: float | None = Field(default=None, gt=0, le=1)
+    t_distance: Literal["equal", "ordered"] = "equal"
+    population: str | None = Field(default=None, description="Population table (file) for journalist risk.")
+
+    @model_validator(mode="after")
+    def _sensitive_for_l_and_t(self) -> Privacy:
+        if (self.l is not None or self.t is not None) and not self.sensitive:
+            raise ValueError("'l' and 't' need the 'sensitive' column")
+        if self.hierarchies and not self.quasi_identifiers:
+            raise ValueError("'hierarchies' needs 'quasi_identifiers'")
+        return self
 
 
 class Expectation(_Strict):
@@ -315,7 +334,7 @@ def load_spec(path: str | Path) -> LoadedSpec:
         spec = ReleaseSpec.model_validate(data)
     except ValidationError as exc:
         raise SpecError(_format_error(path, exc)) from None
-    for name in spec.privacy.quasi_identifiers:
+    for name in [*spec.privacy.quasi_identifiers, *([spec.privacy.sensitive] if spec.privacy.sensitive else [])]:
         rule = spec.columns.get(name)
         if rule is not None and rule.action == "drop":
             raise SpecError(f"{path}: privacy.quasi_identifiers: '{name}' is dropped in columns")

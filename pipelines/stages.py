@@ -29,7 +29,7 @@ from pipelines.extract import (
     write_raw,
 )
 from pipelines.plan import column_actions
-from pipelines.spec import LoadedSpec, Policy
+from pipelines.spec import LoadedSpec, Policy, Privacy
 
 # Entities whose validators (checksums, numbering plans) make a single match meaningful; for the
 # others a residual is reported only when the rescan says the column holds the entity.
@@ -108,18 +108,79 @@ def desensitize(files: WorkFiles, plan: list[ColumnPlan], key: bytes | None, ref
     return _write_stream((desensitize_chunk(c, actions) for c in read_chunks(files.raw)), files.desensitized)
 
 
-def suppress(files: WorkFiles, quasi_identifiers: list[str], k: int) -> tuple[int, int]:
-    """Remove the records of classes smaller than k; return (rows kept, rows suppressed)."""
-    if not quasi_identifiers:
+def privacy_model(privacy: Privacy, k: int):
+    from anonymizers.privacy_models import PrivacyModelConfig
+
+    return PrivacyModelConfig(k=k, l=privacy.l, l_variant=privacy.l_variant, t=privacy.t,
+                              t_distance=privacy.t_distance, sensitive=privacy.sensitive)
+
+
+@dataclass(frozen=True)
+class PrivacyOutcome:
+    kept: int
+    suppressed: int
+    generalization: dict | None = None
+
+
+def enforce_privacy(files: WorkFiles, privacy: Privacy, k: int, suppression_limit: float,
+                    base: Path) -> PrivacyOutcome:
+    """Make the quasi-identifiers satisfy the privacy model, writing the output file.
+
+    With hierarchies: the optimal full-domain generalization under the suppression limit. Without:
+    classes that violate the model are suppressed as they stand (the decision then judges the share).
+    """
+    quasi = privacy.quasi_identifiers
+    if not quasi:
         files.desensitized.replace(files.output)
-        return pq.ParquetFile(files.output).metadata.num_rows, 0
-    sizes = class_sizes(read_chunks(files.desensitized, quasi_identifiers), quasi_identifiers)
-    doomed = small_classes(sizes, k)
-    suppressed = sum(sizes[c] for c in doomed)
+        return PrivacyOutcome(pq.ParquetFile(files.output).metadata.num_rows, 0)
+    model = privacy_model(privacy, k)
+    if privacy.hierarchies:
+        from anonymizers.hierarchy import load_hierarchies
+        from anonymizers.lattice import NoSolutionError, apply_transformation, search
+
+        frame = _load(files.desensitized)
+        hierarchies = load_hierarchies(base / privacy.hierarchies, quasi)
+        try:
+            result = search(frame, quasi, hierarchies, model, suppression_limit, privacy.metric)
+        except NoSolutionError:
+            # Not even full generalization meets the model within the limit: nothing can be released.
+            kept = _write_stream(iter([frame.iloc[0:0]]), files.output)
+            return PrivacyOutcome(kept, len(frame))
+        kept = _write_stream(iter([apply_transformation(frame, result)]), files.output)
+        return PrivacyOutcome(kept, int(result.suppressed), result.to_dict())
+    if model.uses_sensitive:
+        from anonymizers.privacy_models import check_model
+
+        frame = _load(files.desensitized)
+        doomed = check_model(frame, quasi, model, suppression_limit=1.0).suppressed_rows
+        kept = _write_stream(iter([frame.drop(index=frame.index[doomed])]), files.output)
+        return PrivacyOutcome(kept, len(doomed))
+    sizes = class_sizes(read_chunks(files.desensitized, quasi), quasi)
+    doomed_classes = small_classes(sizes, k)
+    suppressed = sum(sizes[c] for c in doomed_classes)
     kept = _write_stream(
-        (suppress_chunk(c, quasi_identifiers, doomed) for c in read_chunks(files.desensitized)), files.output
+        (suppress_chunk(c, quasi, doomed_classes) for c in read_chunks(files.desensitized)), files.output
     )
-    return kept, suppressed
+    return PrivacyOutcome(kept, suppressed)
+
+
+def check_privacy_model(path: Path, privacy: Privacy, k: int) -> tuple[bool, int] | None:
+    """Does the output satisfy l-diversity / t-closeness as it stands? (anonymous, violating records)"""
+    if not privacy.quasi_identifiers or not (privacy.l or privacy.t):
+        return None
+    from anonymizers.privacy_models import check_model
+
+    columns = [*privacy.quasi_identifiers, privacy.sensitive]
+    frame = _load(path, columns)
+    if frame.empty:
+        return None
+    outcome = check_model(frame, privacy.quasi_identifiers, privacy_model(privacy, k), suppression_limit=0.0)
+    return outcome.anonymous, outcome.suppressed
+
+
+def _load(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    chunks = list(read_chunks(path, columns))
+    return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=columns or [])
 
 
 def risk(path: Path, quasi_identifiers: list[str]) -> RiskFigures | None:
@@ -163,5 +224,4 @@ def rescan(path: Path, plan: list[ColumnPlan], policy: Policy) -> list[ColumnFin
 
 
 def load_output(files: WorkFiles) -> pd.DataFrame:
-    chunks = list(read_chunks(files.output))
-    return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame()
+    return _load(files.output)

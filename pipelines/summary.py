@@ -47,6 +47,11 @@ def dataset_lines(record: dict[str, Any]) -> list[tuple[str, str]]:
         ("why", decision.get("reason", "—")),
         ("risk before → after", _risk(record)),
     ]
+    search = record.get("generalization")
+    if search:
+        levels = ", ".join(f"{q} level {lv}" for q, lv in zip(search["qi"], search["levels"], strict=True))
+        lines.append(("generalization", f"{levels} ({search['model']}, {search['metric']} {search['value']:,.2f}; "
+                                        f"{search['nodes_checked']} of {search['lattice_size']} nodes checked)"))
     if quality:
         failed = quality.get("failed_critical", []) + quality.get("failed_warning", [])
         verdict = "passed" if quality.get("passed") else "FAILED"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from quality.docs import finish_site
 from quality.model import Check
 
 SITE_NAME = "kaifang"
@@ -41,6 +43,13 @@ WITHHELD = "withheld: the error text may quote cell values"
 CHECK_META = "kaifang_check"
 
 log = logging.getLogger(__name__)
+# GX keeps some process-wide state (the current project, registries); releases validated from
+# concurrent Prefect task threads take turns, which costs little: a run takes well under a second.
+_GX_LOCK = threading.Lock()
+
+
+class QualityError(RuntimeError):
+    """GX could not run the validation; the message names the error type only (its text may quote data)."""
 
 
 def quiet_gx_environment() -> None:
@@ -54,6 +63,20 @@ def run_checks(
     docs_dir: Path | None = None,
 ) -> list[dict[str, Any] | None]:
     """GX results (JSON dicts, scrubbed) in the order of `checks`; builds Data Docs when docs_dir is given."""
+    with _GX_LOCK:
+        try:
+            return _run(frame, checks, suite_name=suite_name, run_time=run_time, docs_dir=docs_dir)
+        except Exception as exc:
+            kind = type(exc).__name__
+            raise QualityError(
+                f"GX could not validate {suite_name}: {kind} (details withheld: they may quote data)"
+            ) from None
+
+
+def _run(
+    frame: pd.DataFrame, checks: Sequence[Check], *, suite_name: str, run_time: datetime,
+    docs_dir: Path | None,
+) -> list[dict[str, Any] | None]:
     quiet_gx_environment()
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
@@ -85,6 +108,7 @@ def run_checks(
                 by_check[int(index)] = result.to_json_dict()
     if docs_dir is not None:
         context.build_data_docs(site_names=[SITE_NAME])
+        finish_site(docs_dir)
         log.info("Data Docs written to %s", docs_dir)
     return [by_check.get(i) for i in range(len(checks))]
 

@@ -110,11 +110,31 @@ def test_a_rerun_of_the_same_input_is_unchanged(demo):
 
 def test_a_dataset_whose_risk_stays_too_high_is_refused_and_publishes_nothing(prefect_harness, project):
     # Birth dates published day-exact: classes stay tiny, suppression would exceed the policy limit.
-    spec = edit_spec(project, "social-insurance.yaml", **{"columns.出生日期": {"action": "keep"}})
+    spec = edit_spec(project, "social-insurance.yaml",
+                     **{"columns.出生日期": {"action": "keep"}, "privacy.hierarchies": None})
     record = run(project, spec)["jinan-social-insurance-enrolment"]
     assert record["status"] == "refused"
     assert "suppression failed" in record["failure"]
     assert not (project / "catalog" / "datasets" / "jinan-social-insurance-enrolment" / "latest").exists()
+
+
+def test_the_optimal_generalization_is_recorded_and_applied(demo):
+    project, results = demo
+    record = results["jinan-social-insurance-enrolment"]
+    search = record["generalization"]
+    assert search["qi"] == ["性别", "出生日期", "区县"] and search["metric"] == "entropy"
+    assert record["suppressed"] == search["suppressed"] <= 0.05 * record["rows_in"]
+    release = project / "catalog" / record["release_path"]
+    table = pd.read_csv(release / "data.csv", dtype=str)
+    assert table.groupby(["性别", "出生日期", "区县"]).size().min() >= 5
+    assert table["出生日期"].str.fullmatch(r"\d{4}-\d{4}|\*").all()
+
+
+def test_a_k_no_generalization_can_reach_is_refused(prefect_harness, project):
+    spec = edit_spec(project, "social-insurance.yaml", **{"privacy.k": 2500})
+    record = run(project, spec)["jinan-social-insurance-enrolment"]
+    assert record["status"] == "refused"
+    assert "all 2000 records suppressed" in record["failure"]
 
 
 BAD_SOURCES = {
@@ -176,3 +196,17 @@ def test_a_failed_release_keeps_the_previous_one(prefect_harness, project):
 
     latest = CatalogStore(project / "catalog").latest("jinan-public-cultural-venues")
     assert latest is not None and latest.version == first["version"]
+
+
+def test_the_run_summary_and_quality_tables_are_prefect_artifacts(demo):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        summary = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["release-run-summary"])))
+        quality = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["quality-jinan-social-insurance-enrolment"])))
+    assert any("jinan-social-insurance-enrolment" in a.data and "not_open → conditional" in a.data
+               for a in summary)
+    assert quality and quality[0].type == "table"

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,12 +67,21 @@ def scan(file: Path, sample: int | None, as_json: bool) -> None:
         click.echo(json.dumps(profile.to_dict(), ensure_ascii=False))
         return
     click.echo(f"{file}: {profile.rows} rows, {len(profile.columns)} columns\n")
-    width = max((len(c.name) for c in profile.columns), default=6)
-    click.echo(f"  {'column':<{width}}  {'entities (share, score)':<44} free text  quasi-id")
+    width = max([display_width(c.name) for c in profile.columns] + [6])
+    click.echo(f"  {pad('column', width)}  {pad('entities (share, score)', 44)} free text  quasi-id")
     for column in profile.columns:
         found = ", ".join(f"{e.type} ({e.share:.0%}, {e.score:.2f})" for e in column.entities) or "—"
-        click.echo(f"  {column.name:<{width}}  {found:<44} {'yes' if column.free_text else 'no':<10} "
+        click.echo(f"  {pad(column.name, width)}  {pad(found, 44)} {'yes' if column.free_text else 'no':<10} "
                    f"{'yes' if column.quasi_identifier else 'no'}")
+
+
+def display_width(text: str) -> int:
+    """Terminal columns: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    return text + " " * max(width - display_width(text), 0)
 
 
 def _slug(name: str) -> str:

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from pipelines.commands.release import DEFAULT_POLICY
 
@@ -18,12 +17,14 @@ def _usage_error(message: str) -> None:
     sys.exit(EXIT_USAGE)
 
 
-def read_table(path: Path) -> pd.DataFrame:
+def read_table(path: Path):  # noqa: ANN201 - a pandas DataFrame; pandas is imported lazily
     """The file as text columns (CSV in UTF-8/GBK/GB18030, XLSX, Parquet, JSON), typed as publish types it.
 
     Reading goes through the extract stage's readers and typing through the publish stage's, so the
     gate sees the same table a release would validate.
     """
+    import pandas as pd
+
     from pipelines.extract import SourceError, _as_text, detect_encoding, file_chunks, infer_format
     from pipelines.publish import typed_table
 
@@ -84,6 +85,7 @@ def validate(file: Path, spec_path: Path, docs_dir: Path, policy: Path | None, a
     from pipelines.extract import SourceError
     from pipelines.spec import SpecError, load_spec
     from quality import validate_release
+    from quality.run import QualityError
 
     try:
         loaded = load_spec(spec_path)
@@ -106,6 +108,9 @@ def validate(file: Path, spec_path: Path, docs_dir: Path, policy: Path | None, a
             published_as_is=[name for name, rule in spec.columns.items() if rule.action == "keep"],
             sensitive_entities=sensitive, min_share=min_share, docs_dir=docs_dir,
         )
+    except QualityError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
     except ValueError as exc:
         _usage_error(f"{spec_path}: {exc}")
     if as_json:

@@ -56,8 +56,11 @@ def test_data_docs_are_a_static_site_per_release(tmp_path: Path) -> None:
     site = tmp_path / "staged" / "quality"
     index = (tmp_path / "staged" / summary.docs_index).read_text(encoding="utf-8")
     assert "docs-demo" in index
-    pages = [p.relative_to(site).parts[0] for p in site.rglob("*.html")]
-    assert {"expectations", "validations"} <= set(pages)
+    pages = list(site.rglob("*.html"))
+    assert {"expectations", "validations"} <= {p.relative_to(site).parts[0] for p in pages}
+    # Viewing a published report does not call GX's web-asset bucket, and tutorial GIFs are not shipped.
+    assert not any("amazonaws.com" in p.read_text(encoding="utf-8") for p in pages)
+    assert sum(f.stat().st_size for f in site.rglob("*") if f.is_file()) < 1_500_000
 
 
 def test_a_stored_suite_reloads_with_the_custom_expectations() -> None:

@@ -171,3 +171,19 @@ def test_no_canary_on_the_console(capfd: pytest.CaptureFixture[str], tmp_path: P
     assert not summary.passed
     assert leaks(out + err) == []
     assert "Calculating Metrics" not in err  # progress bars are off
+
+
+def test_a_gx_crash_is_reported_without_its_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    import quality.run
+    from quality.run import QualityError
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise ValueError("could not convert '13812345678' to float")
+
+    monkeypatch.setattr(quality.run, "_run", crash)
+    with pytest.raises(QualityError) as caught:
+        validate_release(planted(), dataset_id="crash", now=NOW)
+    assert str(caught.value) == (
+        "GX could not validate crash: ValueError (details withheld: they may quote data)"
+    )
+    assert caught.value.__suppress_context__

@@ -1,0 +1,1 @@
+"""Deterministic data generators for the detector benchmarks (not a runtime package)."""

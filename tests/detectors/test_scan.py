@@ -1,0 +1,85 @@
+"""Free-text scanning through Presidio with the blank jieba pipeline, and the recognizer registry."""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors.registry import build_registry, supported_entities
+from detectors.scan import ScanError, get_analyzer, scan_text
+
+TEXT = (
+    "联系人张伟，电话13812345678，身份证号11010519491231002X，"
+    "住址山东省济南市历下区经十路88号3号楼2单元501室，车牌鲁A·D12345，邮箱zhang.wei@example.com。"
+)
+
+
+def spans(text, **kwargs):
+    return [(s.type, text[s.start : s.end]) for s in scan_text(text, **kwargs)]
+
+
+def test_finds_every_kind_in_one_sentence():
+    found = spans(TEXT)
+    assert ("PERSON", "张伟") in found
+    assert ("PHONE_NUMBER", "13812345678") in found
+    assert ("CN_RESIDENT_ID", "11010519491231002X") in found
+    assert ("LOCATION", "山东省济南市历下区经十路88号3号楼2单元501室") in found
+    assert ("CN_LICENSE_PLATE", "鲁A·D12345") in found
+    assert ("EMAIL_ADDRESS", "zhang.wei@example.com") in found
+
+
+def test_boundaries_inside_chinese_text():
+    # No \b between a Han character and a digit: look-arounds must do the work.
+    assert spans("号11010519491231002X止") == [("CN_RESIDENT_ID", "11010519491231002X")]
+    assert spans("单号11010519491231002X9") == []
+
+
+def test_failing_checks_are_not_reported():
+    assert spans("订单号202406011234567890，发票号码12345678，电表号10123456789。") == []
+
+
+def test_context_words_raise_weak_entities():
+    assert spans("护照号码E12345678") == [("CN_PASSPORT", "E12345678")]
+    assert spans("编号E12345678") == []
+    assert ("PERSON", "王芳") in spans("请王芳女士前来办理")
+    assert spans("平安无事，于周一办结") == []
+
+
+def test_full_width_offsets_point_into_the_original():
+    text = "电话：１３８１２３４５６７８"
+    (span,) = scan_text(text)
+    assert text[span.start : span.end] == "１３８１２３４５６７８"
+
+
+def test_trade_secret_amounts():
+    found = spans("该企业营业收入为1,234.5万元，投标报价98.6万元。")
+    assert found == [("TRADE_SECRET", "1,234.5万元"), ("TRADE_SECRET", "98.6万元")]
+
+
+def test_engine_is_built_once():
+    assert get_analyzer() is get_analyzer()
+
+
+def test_registry_lists_every_entity():
+    assert set(supported_entities()) == {
+        "CN_RESIDENT_ID", "CN_USCC", "PHONE_NUMBER", "CN_BANK_CARD", "CN_LICENSE_PLATE", "CN_PASSPORT",
+        "CN_HMT_PERMIT", "EMAIL_ADDRESS", "IP_ADDRESS", "PERSON", "LOCATION", "TRADE_SECRET",
+    }
+    assert len(build_registry().recognizers) == 12
+
+
+def test_errors_never_carry_the_text(monkeypatch):
+    analyzer = get_analyzer()
+
+    def boom(*args, **kwargs):
+        raise ValueError("Did not find word '13812345678'")
+
+    monkeypatch.setattr(analyzer, "analyze", boom)
+    with pytest.raises(ScanError) as info:
+        scan_text("电话13812345678")
+    assert "13812345678" not in str(info.value)
+    assert info.value.__cause__ is None
+
+
+def test_non_text_gives_nothing():
+    assert scan_text("") == []
+    assert scan_text(None) == []  # type: ignore[arg-type]
