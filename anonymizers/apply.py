@@ -7,21 +7,26 @@ suppression step needs the class sizes of the whole table, which are summed from
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from anonymizers.operators import OperatorParams, apply_operator
+from anonymizers.text import SpanFinder, scrub_text
 
 NULL_TOKEN = "\x00<null>"
 
 
 @dataclass(frozen=True)
 class ColumnAction:
+    """One column's operator; `scrub` (free text) also needs a span finder and the operator per entity."""
+
     column: str
     action: str
     params: OperatorParams = OperatorParams()
+    find_spans: SpanFinder | None = field(default=None, repr=False)
+    span_actions: Mapping[str, tuple[str, OperatorParams]] = field(default_factory=dict, repr=False)
 
 
 def desensitize_chunk(chunk: pd.DataFrame, actions: Sequence[ColumnAction]) -> pd.DataFrame:
@@ -30,6 +35,10 @@ def desensitize_chunk(chunk: pd.DataFrame, actions: Sequence[ColumnAction]) -> p
     for item in actions:
         if item.action == "drop":
             out = out.drop(columns=[item.column])
+        elif item.action == "scrub":
+            if item.find_spans is None:
+                raise ValueError("scrub needs a span finder")
+            out[item.column] = scrub_text(chunk[item.column], item.find_spans, item.span_actions)
         elif item.action != "keep":
             out[item.column] = apply_operator(item.action, chunk[item.column], item.params)
     return out

@@ -143,7 +143,7 @@ def _frame_chunks(frame: pd.DataFrame) -> Iterator[pd.DataFrame]:
         yield frame.iloc[start : start + CHUNK_ROWS]
 
 
-def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """All columns as pandas strings, missing values as NA, column names as stripped text."""
     frame = frame.copy()
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -228,6 +228,23 @@ def _safe_url(url: str) -> str:
         return "unparseable URL"
 
 
+def text_chunks(path: Path) -> Iterator[pd.DataFrame]:
+    """A file outside a release (for scan, validate, anonymize): format from the suffix, encoding detected,
+    every column as text, a chunk at a time."""
+    fmt = infer_format(path)
+    encoding = detect_encoding(path) if fmt in {"csv", "json"} else "utf-8"
+    for chunk in file_chunks(path, fmt, encoding):
+        yield as_text(chunk)
+
+
+def read_text_table(path: Path) -> pd.DataFrame:
+    """The whole file as one frame of text columns (see `text_chunks`)."""
+    chunks = list(text_chunks(path))
+    if not chunks:
+        raise SourceError("the file holds no table")
+    return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+
+
 def infer_format(path: Path) -> str:
     suffix = path.suffix.lower().lstrip(".")
     return {"xls": "xlsx", "jsonl": "json", "pq": "parquet", "txt": "csv", "tsv": "csv"}.get(suffix, suffix)
@@ -240,7 +257,7 @@ def write_raw(chunks: Iterator[pd.DataFrame], out: Path) -> tuple[int, list[str]
     rows = 0
     try:
         for raw_chunk in chunks:
-            chunk = _as_text(raw_chunk)
+            chunk = as_text(raw_chunk)
             if writer is None:
                 columns = list(chunk.columns)
                 _check_header(columns)

@@ -68,6 +68,9 @@ def build_plan(spec: ReleaseSpec, policy: Policy, profile, columns: list[str],
             params = {f: getattr(rule, f) for f in _PARAM_FIELDS if getattr(rule, f) is not None}
             if rule.hierarchy and base is not None:
                 params["hierarchy"] = str((base / rule.hierarchy).resolve())
+        elif profile.column(name).free_text and any(e.matches for e in profile.column(name).evidence):
+            # Prose holding identifiers: each span gets its entity's operator (see anonymizers.text).
+            action, source, params, entity = "scrub", "policy", {}, None
         elif entity and entity in policy.entity_defaults:
             default = policy.entity_defaults[entity]
             action, source = default.action, "policy"
@@ -80,14 +83,34 @@ def build_plan(spec: ReleaseSpec, policy: Policy, profile, columns: list[str],
     return plan
 
 
-def column_actions(plan: list[ColumnPlan], key: bytes | None, reference: date) -> list[ColumnAction]:
+def span_actions(policy: Policy, key: bytes | None, reference: date) -> dict[str, tuple[str, OperatorParams]]:
+    """Per entity, the policy's operator for a span in free text (dropping a span means redacting it)."""
+    actions = {}
+    for entity, default in policy.entity_defaults.items():
+        fields = default.model_dump(exclude={"action"}, exclude_none=True)
+        action = "redact" if default.action in {"drop", "keep", "aggregate"} else default.action
+        actions[entity] = (action, OperatorParams(entity=entity, key=key, reference=reference, **fields))
+    return actions
+
+
+def column_actions(plan: list[ColumnPlan], key: bytes | None, reference: date,
+                   policy: Policy | None = None) -> list[ColumnAction]:
     actions = []
     for item in plan:
         fields = {k: v for k, v in item.params.items() if k in OperatorParams.__dataclass_fields__}
         params = OperatorParams(entity=item.entity, column=item.column, key=key, reference=reference, **fields)
-        actions.append(ColumnAction(column=item.column, action=item.action, params=params))
+        if item.action == "scrub":
+            from detectors import scan_text
+
+            spans = span_actions(policy, key, reference) if policy else {}
+            actions.append(ColumnAction(item.column, "scrub", params, find_spans=scan_text, span_actions=spans))
+        else:
+            actions.append(ColumnAction(column=item.column, action=item.action, params=params))
     return actions
 
 
-def needs_key(plan: list[ColumnPlan]) -> bool:
-    return any(item.action in {"pseudonymize", "surrogate", "date_shift", "noise"} for item in plan)
+def needs_key(plan: list[ColumnPlan], policy: Policy) -> bool:
+    keyed = {"pseudonymize", "surrogate", "date_shift", "noise"}
+    if any(item.action == "scrub" for item in plan) and any(d.action in keyed for d in policy.entity_defaults.values()):
+        return True
+    return any(item.action in keyed for item in plan)

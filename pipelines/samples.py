@@ -77,6 +77,21 @@ class _Generator:
         return (f"济南市{district}{street}{self.rng.randrange(1, 300)}号{self.rng.randrange(1, 30)}号楼"
                 f"{self.rng.randrange(1, 6)}单元{self.rng.randrange(1, 30)}{self.rng.randrange(1, 4):02d}室")
 
+    def remark(self, region: str) -> str:
+        """Case-worker remarks: mostly routine, sometimes with a phone, a name or an ID inside."""
+        roll = self.rng.random()
+        if roll < 0.35:
+            return ""
+        if roll < 0.45:
+            return f"本人联系电话变更为{self.mobile()}，已核实。"
+        if roll < 0.52:
+            birth, male = self.birth_date(), self.rng.random() < 0.5
+            return f"委托{self.person_name()}代为办理，代办人身份证号{self.resident_id(region, birth, male)}。"
+        if roll < 0.58:
+            return f"户籍迁入，新住址{self.address(JINAN_DISTRICTS[region])}。"
+        return self.rng.choice(["按时足额缴费。", "单位统一办理参保登记。", "补缴2019年度保费，手续齐全。",
+                                "转入本市继续参保，关系已接续。", "资料齐全，审核通过。"])
+
     def birth_date(self) -> date:
         return date(1955, 1, 1) + timedelta(days=self.rng.randrange(0, 365 * 50))
 
@@ -120,6 +135,7 @@ def social_insurance_rows(count: int = 2000, seed: int = SEED) -> list[dict[str,
             "参保险种": gen.rng.choice(INSURANCE_TYPES),
             "参保日期": enrolled.isoformat(),
             "缴费基数": str(gen.rng.randrange(40, 300) * 100),
+            "备注": gen.remark(region),
         })
     return rows
 

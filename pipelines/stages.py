@@ -103,8 +103,9 @@ def _write_stream(chunks: Iterator[pd.DataFrame], out: Path) -> int:
     return rows
 
 
-def desensitize(files: WorkFiles, plan: list[ColumnPlan], key: bytes | None, reference: date) -> int:
-    actions = column_actions(plan, key, reference)
+def desensitize(files: WorkFiles, plan: list[ColumnPlan], key: bytes | None, reference: date,
+                policy: Policy | None = None) -> int:
+    actions = column_actions(plan, key, reference, policy)
     return _write_stream((desensitize_chunk(c, actions) for c in read_chunks(files.raw)), files.desensitized)
 
 
@@ -209,6 +210,8 @@ def rescan(path: Path, plan: list[ColumnPlan], policy: Policy) -> list[ColumnFin
     """Raw identifiers left in the output, outside the columns the spec publishes as is."""
     profile = detect(path, policy.min_share)
     as_is = {p.column for p in plan if p.action == "keep" and p.source == "spec"}
+    # Surrogates are valid look-alikes by design: their own entity is expected, anything else is not.
+    synthetic = {p.column: p.entity for p in plan if p.action == "surrogate"}
     residual = []
     for column in profile.columns:
         if column.name in as_is:
@@ -216,6 +219,8 @@ def rescan(path: Path, plan: list[ColumnPlan], policy: Policy) -> list[ColumnFin
         present = {e.type for e in column.entities}
         for evidence in column.evidence:
             if evidence.type not in policy.direct_identifiers or evidence.matches == 0:
+                continue
+            if synthetic.get(column.name) == evidence.type:
                 continue
             if evidence.type in STRONG_ENTITIES or evidence.type in present:
                 residual.append(ColumnFinding(column=column.name, entity=evidence.type,

@@ -35,6 +35,7 @@ def validate_release(
     k: int = 1,
     published_as_is: Sequence[str] = (),
     sensitive_entities: Sequence[str] = (),
+    synthetic: Mapping[str, str] | None = None,
     docs_dir: Path | None = None,
     identifier_entities: Sequence[str] | None = None,
     min_share: float = 0.5,
@@ -47,7 +48,8 @@ def validate_release(
     `docs_index` is the Data Docs index relative to docs_dir's parent (the release folder).
     `identifier_entities` are the entity types no transformed column may hold raw (default
     `quality.privacy.IDENTIFIER_ENTITIES`, plus `sensitive_entities`); `min_share` is the policy's share
-    for calling a column an entity, used to judge columns published as is.
+    for calling a column an entity, used to judge columns published as is. `synthetic` maps columns of
+    surrogates (realistic fakes) to their entity, which is expected there and not a residual identifier.
     """
     now = freshness.as_utc(now or datetime.now(UTC))
     frame = _published_frame(df)
@@ -55,7 +57,7 @@ def validate_release(
         frame, key=key, expectations=expectations, previous=previous, update_frequency=update_frequency,
         now=now, quasi_identifiers=quasi_identifiers, k=k, published_as_is=published_as_is,
         sensitive_entities=sensitive_entities, identifier_entities=identifier_entities, min_share=min_share,
-        row_count_tolerance=row_count_tolerance,
+        synthetic=synthetic, row_count_tolerance=row_count_tolerance,
         freshness_grace=freshness_grace,
     )
     docs_dir = Path(docs_dir) if docs_dir is not None else None

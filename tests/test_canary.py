@@ -31,6 +31,8 @@ CANARIES = {
     "name": "龚璇玑",
     "address": "梧桐巷77号9号楼3单元1101室",
     "ragged-row phone": "15866554433",
+    "remark phone": "13655443322",
+    "remark id": "370102198808080014",
 }
 
 
@@ -38,7 +40,8 @@ def plant(source: Path, target: Path) -> None:
     with source.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     rows[7].update({"姓名": CANARIES["name"], "身份证号": CANARY_ID, "手机号码": CANARIES["mobile"],
-                    "住址": "济南市历下区" + CANARIES["address"]})
+                    "住址": "济南市历下区" + CANARIES["address"],
+                    "备注": f"本人联系电话变更为{CANARIES['remark phone']}，代办人身份证号{CANARIES['remark id']}。"})
     with target.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -59,6 +62,7 @@ def test_planted_identifiers_are_nowhere_after_a_release(tmp_path):
     plant(ROOT / "configs" / "samples" / "social_insurance.csv", inputs / "social_insurance.csv")
     spec = yaml.safe_load((ROOT / "configs" / "datasets" / "social-insurance.yaml").read_text(encoding="utf-8"))
     spec["source"]["file"]["path"] = str(inputs / "social_insurance.csv")
+    spec["privacy"]["hierarchies"] = str(ROOT / "configs" / "hierarchies" / "social-insurance")
     (specs / "social.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     # A second dataset fails on a ragged row holding a canary: its error must not quote it.
     (inputs / "ragged.csv").write_text(f"姓名,手机号码\n张三,{CANARIES['ragged-row phone']},x\n", encoding="utf-8")

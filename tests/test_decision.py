@@ -47,7 +47,8 @@ def test_a_raw_identifier_left_in_the_output_refuses_with_its_figure():
 
 
 def test_pseudonyms_are_not_enough_for_unconditional_opening():
-    spec = SOCIAL.model_copy(update={"open_class": SOCIAL.open_class.model_copy(update={"target": OpenClass.UNCONDITIONAL})})
+    declaration = SOCIAL.open_class.model_copy(update={"target": OpenClass.UNCONDITIONAL})
+    spec = SOCIAL.model_copy(update={"open_class": declaration})
     decision = decide(spec, POLICY, POLICY_SHA, TREATED, [], risk(10), suppressed=0, rows_in=1000)
     assert checks(decision)["direct_identifiers"] is False
     assert "身份证号 (CN_RESIDENT_ID) is 'pseudonymize'" in decision.reason

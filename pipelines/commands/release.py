@@ -31,7 +31,17 @@ def _fail(message: str, code: int = 2) -> None:
 @click.option("--policy", type=click.Path(path_type=Path), default=DEFAULT_POLICY, show_default=True,
               help="Release policy: entity defaults, class thresholds.")
 @click.option("--json", "as_json", is_flag=True, help="Print the release records as JSON instead of a summary.")
-def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path, as_json: bool) -> None:
+@click.option("--approve-as", metavar="NAME",
+              help="Steward who approves any change of open class in this run [default: you, the operator].")
+@click.option("--approve-reason", metavar="TEXT", help="Grounds of that approval, kept in the record and audit trail.")
+@click.option("--wait-for-approval", is_flag=True,
+              help="Pause a change of class until a steward decides in the Prefect UI (needs PREFECT_API_URL).")
+@click.option("--retries", type=click.IntRange(0, 10), default=2, show_default=True,
+              help="Retries of a SQL source that cannot be reached (never of a bad file).")
+@click.option("--retry-delay", type=click.FloatRange(0), default=5.0, show_default=True,
+              help="Seconds before the first retry; doubled for each next one.")
+def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path, as_json: bool, approve_as: str | None,
+            approve_reason: str | None, wait_for_approval: bool, retries: int, retry_delay: float) -> None:
     """Release datasets: each TARGET is a spec file or a folder of specs.
 
     Every dataset goes extract → detect → classify → desensitize → verify → validate → publish.
@@ -39,10 +49,16 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path, a
     release; the others carry on. Exit code 0 only when every dataset was published (or is
     unchanged since its last release), 1 otherwise, 2 for bad usage.
 
+    A release that makes a dataset more open than it is now (not open → conditional, …) needs a
+    steward's approval unless the policy pre-approves it: run by hand, you (or --approve-as NAME)
+    approve it, and the record and audit trail say so; scheduled deployments wait for a steward
+    (docs/operations.md).
+
     \b
     Examples:
       kaifang release configs/datasets
       kaifang release configs/datasets/social-insurance.yaml --catalog /srv/open-data
+      kaifang release configs/datasets --approve-as 王敏 --approve-reason "经数据安全小组审议同意"
     """
     import json
 
@@ -55,10 +71,15 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path, a
     for target in targets:
         if not target.exists():
             _fail(f"no such spec file or folder: {target}")
+    if wait_for_approval and not os.environ.get("PREFECT_API_URL"):
+        _fail("--wait-for-approval needs a Prefect server a steward can reach: start one and set PREFECT_API_URL "
+              "(see docs/operations.md)")
     results = []
     for target in targets:
         results.extend(release_folder(str(target), str(catalog_dir), str(policy.resolve()),
-                                      progress=not as_json))
+                                      progress=not as_json, approval="wait" if wait_for_approval else "auto",
+                                      approve_as=approve_as, approve_reason=approve_reason, retries=retries,
+                                      retry_delay_seconds=retry_delay))
     if as_json:
         click.echo(json.dumps(results, ensure_ascii=False, indent=1, default=str))
     else:

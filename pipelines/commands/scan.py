@@ -18,11 +18,9 @@ from pipelines.commands.release import DEFAULT_POLICY
 
 
 def _chunks(path: Path, sample: int | None) -> Iterator[pd.DataFrame]:
-    from pipelines.extract import CHUNK_ROWS, _as_text, detect_encoding, file_chunks, infer_format
+    from pipelines.extract import CHUNK_ROWS, text_chunks
 
-    fmt = infer_format(path)
-    encoding = detect_encoding(path) if fmt in {"csv", "json"} else "utf-8"
-    chunks = (_as_text(c) for c in file_chunks(path, fmt, encoding))
+    chunks = text_chunks(path)
     if sample is None:
         yield from chunks
         return

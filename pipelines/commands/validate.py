@@ -23,17 +23,10 @@ def read_table(path: Path):  # noqa: ANN201 - a pandas DataFrame; pandas is impo
     Reading goes through the extract stage's readers and typing through the publish stage's, so the
     gate sees the same table a release would validate.
     """
-    import pandas as pd
-
-    from pipelines.extract import SourceError, _as_text, detect_encoding, file_chunks, infer_format
+    from pipelines.extract import read_text_table
     from pipelines.publish import typed_table
 
-    fmt = infer_format(path)
-    encoding = detect_encoding(path) if fmt in {"csv", "json"} else "utf-8"
-    chunks = [_as_text(chunk) for chunk in file_chunks(path, fmt, encoding)]
-    if not chunks:
-        raise SourceError("the file holds no table")
-    frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+    frame = read_text_table(path)
     typed, _ = typed_table(frame, [])
     return typed
 

@@ -59,7 +59,7 @@ def test_a_fifth_of_rows_empty() -> None:
 
 
 def test_duplicate_rows_warn_but_do_not_block() -> None:
-    frame = pd.concat([enrolment(8), enrolment(8).iloc[[2, 5]]], ignore_index=True)
+    frame = enrolment(8).iloc[[0, 1, 2, 3, 4, 5, 6, 7, 2, 5]].reset_index(drop=True)
     summary = gate(frame.drop(columns="编号"), key=[])
     assert summary.passed
     assert summary.failed_warning == [
@@ -181,3 +181,12 @@ def test_repeated_column_names_are_refused(bad: list[str]) -> None:
     frame = pd.DataFrame([["a", "b"]], columns=bad)
     with pytest.raises(ValueError, match="repeated column names: 编号"):
         validate_release(frame, dataset_id="x")
+
+
+@pytest.mark.xfail(reason="detectors.profile_frame fails on chunked Arrow string columns (pd.concat of "
+                          "string frames): 'ChunkedArray' object has no attribute 'indices'", strict=False)
+def test_a_table_assembled_from_chunks() -> None:
+    frame = pd.concat([enrolment(8), enrolment(8)], ignore_index=True)
+    frame["编号"] = [f"B{i:05d}" for i in range(16)]
+    summary = gate(frame)
+    assert summary.passed, failures(summary)

@@ -123,3 +123,13 @@ def test_wording() -> None:
     assert percent(0, 5) == "0%" and percent(5, 5) == "100%"
     assert positions([0, 4, 9]) == " (rows 1, 5, 10)"
     assert positions(list(range(9))) == " (rows 1, 2, 3, 4, 5, …)"
+
+
+def test_a_surrogate_column_may_hold_its_own_entity_but_nothing_else():
+    from quality.plan import privacy_checks
+
+    [check] = privacy_checks(["证件号"], synthetic={"证件号": "CN_RESIDENT_ID"})
+    assert "CN_RESIDENT_ID" not in check.kwargs["entities"]
+    assert "PHONE_NUMBER" in check.kwargs["entities"]
+    [plain] = privacy_checks(["证件号"])
+    assert "CN_RESIDENT_ID" in plain.kwargs["entities"]
