@@ -181,9 +181,21 @@ def luhn(values: Sequence[str]) -> np.ndarray:
 
 
 def bank_cards(values: Sequence[str]) -> np.ndarray:
-    """16-19 digit card numbers passing Luhn that are not placeholders (at least four distinct digits)."""
-    ok = luhn(values)
-    return ok & np.array([len(set(v)) >= 4 for v in values], dtype=bool)
+    """16-19 digit card numbers passing Luhn that are not placeholders (at least four distinct digits).
+
+    An 18-digit number shaped like a resident ID (province, real birth date) whose check
+    character is wrong is a mistyped ID, not a card that happens to pass Luhn (one in ten would).
+    """
+    ok = luhn(values) & np.array([len(set(v)) >= 4 for v in values], dtype=bool)
+    for index, m in _fixed_width(values, (18,)).values():
+        d = m.astype(np.int32) - 48
+        year = d[:, 6] * 1000 + d[:, 7] * 100 + d[:, 8] * 10 + d[:, 9]
+        month, day = d[:, 10] * 10 + d[:, 11], d[:, 12] * 10 + d[:, 13]
+        id_shaped = np.isin(d[:, 0] * 10 + d[:, 1], list(PROVINCES)) & _valid_dates(
+            year, month, day, _dt.date.today()
+        )
+        ok[index] &= ~id_shaped
+    return ok
 
 
 def not_repetitive(values: Sequence[str]) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Chinese personal names: surname list plus shape rules.
 
-A name is a known surname (single or compound, from ``data/surnames.txt``, which stewards
+A name is a known surname (single or compound, from ``surnames.txt``, which stewards
 may extend) followed by one or two given-name characters, or a minority / transliterated
 name whose parts are joined by ``·``. Many ordinary words also start with a surname
 character (高中, 司机, 党员, 章丘区), so words ending like places or organisations and a
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-SURNAMES_FILE = Path(__file__).with_name("data") / "surnames.txt"
+SURNAMES_FILE = Path(__file__).with_name("surnames.txt")  # beside the module, so wheels ship it
 HAN = "\u4e00-\u9fff"
 _HAN_RE = re.compile(f"[{HAN}]+")
 MIDDLE_DOTS = "·•・."  # "." too: exports often replace the middle dot with a full stop
@@ -115,8 +115,8 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 def person_names(values: Sequence[str]) -> np.ndarray:
     """Batch form of :func:`is_person_name`, vectorized with pandas over the same pattern and word lists."""
-    if not len(values):
-        return np.zeros(0, dtype=bool)
+    if len(values) < 64:  # pandas costs more than it saves on a handful (recognizer spans)
+        return np.fromiter((is_person_name(v) for v in values), dtype=bool, count=len(values))
     series = pd.Series(list(values), dtype="str")
     lengths = series.str.len().to_numpy()
     ok = (lengths >= 2) & (lengths <= 40)

@@ -29,7 +29,8 @@ from pandas.arrays import ArrowStringArray
 
 from detectors import headers
 from detectors.lexicon import TradeSecretLexicon, load_lexicon
-from detectors.rules import RULES, RULES_BY_NAME, WEAK
+from detectors.names import CUE_WORDS, HAN, surnames
+from detectors.rules import RULES, WEAK
 from detectors.text import as_text, re2
 from detectors.values import COMPANY_SUFFIXES, DATE_LIKE, MASK_MARKS, MASKED, NUMERIC, QUASI_VALUES
 
@@ -37,15 +38,25 @@ TRADE_SECRET = "TRADE_SECRET"
 DIRECT_ENTITIES = frozenset(rule.name for rule in RULES)
 DISTINCT_SAMPLE = 5000
 SHAPE_SAMPLE = 20_000
-PROSE_LIMIT = 5000  # distinct prose cells per column that may go through Presidio
+PROSE_LIMIT: int | None = None  # default: every prose cell that needs the analyzer gets it
 SPAN_CONCLUSIVE = 0.5  # a validated span scoring this without context counts without Presidio
 # A cell reads like prose: sentence punctuation or inner whitespace, or simply long.
 TEXTY = re2(r"[，。；！？、,;!?：:]|[\u4e00-\u9fff][.]|\S\s+\S")
-# Words that announce a person in prose; only cells with one go to the (slower) token-based scan.
-PERSON_CUES = re2(
-    r"姓名|联系人|申请人|当事人|户主|法定代表人|法人|负责人|经办人|投诉人|举报人|患者|先生|女士|同志|本人|"
-    r"[\u4e00-\u9fff][·•・][\u4e00-\u9fff]"
-)
+
+
+@lru_cache(maxsize=1)
+def person_cues() -> str:
+    """Prose worth the token-based name scan: a cue word right before a surname, a surname-led
+    word right before an honorific, or a middle-dot name. Only a prefilter: the analyzer decides.
+    """
+    single, compound = surnames()
+    surname = "(?:" + "|".join(sorted(compound)) + "|[" + "".join(sorted(single)) + "])"
+    cues = "|".join(sorted(CUE_WORDS - {"先生", "女士", "同志"}))
+    return (
+        f"(?:{cues})[：: 为是]{{0,2}}{surname}"
+        + f"|{surname}[{HAN}]{{1,2}}(?:先生|女士|同志|老师|师傅)"
+        + f"|[{HAN}][·•・][{HAN}]"
+    )
 
 
 @dataclass(frozen=True)
@@ -171,7 +182,7 @@ def _scan_prose(prose: pd.Series, weight: np.ndarray, budget: int | None) -> tup
                     deferred.setdefault(int(i), set()).add(rule.name)
         if scores:
             found[rule.name] = scores
-    for i in np.flatnonzero(prose.str.contains(PERSON_CUES, regex=True).to_numpy()):
+    for i in np.flatnonzero(prose.str.contains(person_cues(), regex=True).to_numpy()):
         deferred.setdefault(int(i), set()).add("PERSON")
     order = sorted(deferred)[: budget if budget is not None else None]
     if order:
@@ -274,7 +285,10 @@ def _update(stats: _Stats, column: pd.Series, scan_prose: bool, prose_limit: int
         if not len(pick):
             continue
         subset = cleaned.iloc[pick]
-        candidate = np.flatnonzero(subset.str.fullmatch(rule.candidate).to_numpy(dtype=bool))
+        matched = subset.str.fullmatch(rule.candidate).to_numpy(dtype=bool)
+        if rule.header_only and any(word in stats.name for word in rule.header_only[0]):
+            matched = matched | subset.str.fullmatch(rule.header_only[1]).to_numpy(dtype=bool)
+        candidate = np.flatnonzero(matched)
         if not len(candidate):
             continue
         ok = rule.check(subset.iloc[candidate].tolist())
@@ -415,10 +429,11 @@ def profile_chunks(
 
     ``min_share`` is the score a column needs for an entity to be called present (the policy's
     ``min_share``). Every cell goes through the vectorized rules, and every prose cell through the
-    span patterns and validators; names and weak identifiers in prose also need the Presidio
-    analyzer (about 1 ms a cell), which sees at most ``prose_limit`` distinct prose cells per
-    column (``None``: all of them, e.g. for the verify stage). ``scan_free_text=False`` skips
-    prose entirely.
+    span patterns and validators; names and weak identifiers in prose (only cells a cheap
+    prefilter selects: a cue word before a surname, an honorific, a passport-like number …) also
+    go through the Presidio analyzer (0.2-1 ms a cell). By default all of them do, so the verify
+    stage finds every residual; ``prose_limit=N`` caps it at N distinct prose cells per column
+    for tables made mostly of prose. ``scan_free_text=False`` skips prose entirely.
     """
     lexicon = lexicon if lexicon is not None else load_lexicon()
     by_key: dict[tuple[str, int], _Stats] = {}
@@ -450,4 +465,4 @@ def profile_frame(
     )
 
 
-__all__ = ["ColumnProfile", "EntityEvidence", "TableProfile", "profile_chunks", "profile_frame", "RULES_BY_NAME"]
+__all__ = ["ColumnProfile", "EntityEvidence", "TableProfile", "profile_chunks", "profile_frame"]

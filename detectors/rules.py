@@ -50,6 +50,9 @@ class EntityRule:
     hint: str = "."  # cheap RE2 test for "prose may contain a span", run vectorized before `span`
     ascii_only: bool = True  # candidates are plain ASCII (numbers, e-mail, IP) or need Han text (names …)
     lengths: tuple[int, int] = (1, 10_000)  # length range of a cleaned candidate, checked before the regex
+    # Numbers that identify only when the column name says so (Taiwan compatriot permits are
+    # bare 8 digits): (header words, candidate pattern), used by the column profiler only.
+    header_only: tuple[tuple[str, ...], str] | None = None
 
     def __post_init__(self) -> None:
         # Patterns run vectorized must stay inside RE2 (see text.re2); the scalar path uses the same text.
@@ -236,7 +239,7 @@ RULES: tuple[EntityRule, ...] = (
     ),
     EntityRule(
         name="CN_HMT_PERMIT",
-        lengths=(9, 11),
+        lengths=(8, 13),
         hint=r"[HMhm]\d{8}",
         candidate=r"[HM]\d{8}(?:\d{2})?",
         check=checks.not_repetitive,
@@ -245,6 +248,7 @@ RULES: tuple[EntityRule, ...] = (
         clean=r"\s",
         upper=True,
         context=("回乡证", "通行证", "港澳", "台胞证", "permit"),
+        header_only=(("台胞", "台湾居民"), r"[0-9]{8}(?:[0-9]{2})?(?:\([A-Z]\))?"),
     ),
     EntityRule(
         name="EMAIL_ADDRESS",

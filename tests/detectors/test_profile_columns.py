@@ -156,3 +156,17 @@ def test_custom_lexicon_changes_the_decision(tmp_path):
     assert profile_frame(df, lexicon=load_lexicon(path)).column("秘方编号").primary == "TRADE_SECRET"
 
 
+
+
+def test_taiwan_permit_numbers_need_the_header(rng):
+    numbers = [f"{rng.randint(10**7, 10**8 - 1)}" for _ in range(50)]
+    assert profile_frame(pd.DataFrame({"台胞证号码": numbers})).column("台胞证号码").primary == "CN_HMT_PERMIT"
+    assert profile_frame(pd.DataFrame({"编号": numbers})).column("编号").primary is None
+
+
+def test_prose_limit_caps_the_analyzer_only(rng):
+    remarks = [f"联系人王芳，电话{make_mobile(rng)}，请尽快补交材料。" for _ in range(20)]
+    full = profile_frame(pd.DataFrame({"备注": remarks})).column("备注")
+    capped = profile_frame(pd.DataFrame({"备注": remarks}), prose_limit=0).column("备注")
+    assert {e.type for e in full.entities} == {"PERSON", "PHONE_NUMBER"}
+    assert {e.type for e in capped.entities} == {"PHONE_NUMBER"}
