@@ -43,6 +43,7 @@ class IndexTables:
     applications: Table
     downloads: Table
     objections: Table
+    audit: Table
 
 
 def _tables(schema: str | None) -> IndexTables:
@@ -116,7 +117,21 @@ def _tables(schema: str | None) -> IndexTables:
         Column("created_at", when, nullable=False),
         Column("answered_at", when, nullable=True),
     )
-    return IndexTables(md, releases, datasets, applications, downloads, objections)
+    # The audit trail (catalog/audit.py): append-only, each entry hash-chained to the one before.
+    audit = Table(
+        f"{PREFIX}audit",
+        md,
+        Column("seq", Integer, primary_key=True, autoincrement=False),
+        Column("at", when, nullable=False),
+        Column("dataset_id", String(80), nullable=False, index=True),
+        Column("run_id", String(200), nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("release_id", Integer, nullable=True),
+        Column("entry", Text, nullable=False),
+        Column("prev_hash", String(64), nullable=False),
+        Column("hash", String(64), nullable=False),
+    )
+    return IndexTables(md, releases, datasets, applications, downloads, objections, audit)
 
 
 def open_index(url: str, schema: str | None = None) -> tuple[Engine, IndexTables]:

@@ -119,6 +119,19 @@ class QualitySummary(_Model):
     )
 
 
+class Approval(_Model):
+    """A steward's decision on a change of open class (or the policy's standing pre-approval)."""
+
+    change: str = Field(description="The change decided on, e.g. 'not_open->conditional'.")
+    approved: bool
+    steward: str | None = Field(default=None, description="Who decided; None when nobody answered in time.")
+    reason: str
+    at: datetime = Field(default_factory=utc_now)
+    via: Literal["policy", "command_line", "prefect"] = Field(
+        description="policy: pre-approved; command_line: --approve-as or the operator; prefect: the paused run's form."
+    )
+
+
 class OutputFile(_Model):
     name: str
     path: str = Field(description="Relative to the release folder.")
@@ -153,6 +166,9 @@ class ReleaseRecord(_Model):
     risk_before: RiskFigures | None = None
     risk_after: RiskFigures | None = None
     decision: Decision | None = None
+    approval: Approval | None = Field(
+        default=None, description="The steward's decision, when the release changes the dataset's open class."
+    )
     quality: QualitySummary | None = None
     columns: list[PublishedColumn] = Field(default_factory=list)
     outputs: list[OutputFile] = Field(default_factory=list)
@@ -170,6 +186,10 @@ class ReleaseRecord(_Model):
     catalog_entry: dict[str, Any] | None = Field(
         default=None, description="Chinese open-catalog fields (数据名称, 开放属性, …), set by the catalog."
     )
+    actor: str | None = Field(
+        default=None, description="Who started the attempt: a Prefect deployment, or user@host for a manual run."
+    )
+    flow_run_id: str | None = Field(default=None, description="The Prefect flow run of this dataset's release.")
 
     def stage_failed(self, stage: str, cause: str) -> None:
         self.status = "failed"

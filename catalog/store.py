@@ -37,7 +37,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
+from catalog import audit
 from catalog.ckan import CkanTarget, push_quietly
 from catalog.datapackage import build_datapackage, validate_package
 from catalog.dcat import catalog_document, dataset_document
@@ -51,6 +53,7 @@ BASE_URL_ENV = "KAIFANG_BASE_URL"
 INDEX_URL_ENV = "KAIFANG_INDEX_URL"
 DATASET_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
 _STALE_STAGING_SECONDS = 6 * 3600
+_INDEX_ATTEMPTS = 8
 
 
 def default_catalog_dir() -> Path:
@@ -297,31 +300,47 @@ class CatalogStore:
     def _switch_pointer(self, dataset_id: str, version: int) -> None:
         atomic_write(self.dataset_dir(dataset_id) / "latest", f"{version}\n")
 
-    def _index_release(self, record: ReleaseRecord) -> int:
-        """Add one history row and move the dataset's summary, in a single transaction."""
+    def _index_release(self, record: ReleaseRecord, source: str = "pipeline") -> int:
+        """Add one history row, move the dataset's summary and append the audit entry, in one transaction.
+
+        Concurrent writers may propose the same audit sequence number; the loser's transaction rolls
+        back whole (history row included) and is tried again on top of the winner's entry.
+        """
         rel, ds = self.tables.releases, self.tables.datasets
-        now = utc_now()
-        with self.engine.begin() as conn:
-            row_id = conn.execute(
-                insert(rel).values(
-                    dataset_id=record.dataset.id,
-                    run_id=record.run_id,
-                    version=record.version,
-                    status=record.status,
-                    recorded_at=now,
-                    content_key=record.content_key,
-                    record=record.model_dump_json(),
-                )
-            ).inserted_primary_key[0]
-            values: dict[str, object] = {"last_attempt_id": row_id, "updated_at": now}
-            if record.status == "published":
-                values |= {"latest_version": record.version, "latest_release_id": row_id}
-            exists = conn.execute(select(ds.c.dataset_id).where(ds.c.dataset_id == record.dataset.id)).first()
-            if exists:
-                conn.execute(update(ds).where(ds.c.dataset_id == record.dataset.id).values(**values))
-            else:
-                conn.execute(insert(ds).values(dataset_id=record.dataset.id, **values))
-        return int(row_id)
+        record_json = record.model_dump_json()
+        for attempt in range(_INDEX_ATTEMPTS):
+            now = utc_now()
+            try:
+                with self.engine.begin() as conn:
+                    row_id = conn.execute(
+                        insert(rel).values(
+                            dataset_id=record.dataset.id,
+                            run_id=record.run_id,
+                            version=record.version,
+                            status=record.status,
+                            recorded_at=now,
+                            content_key=record.content_key,
+                            record=record_json,
+                        )
+                    ).inserted_primary_key[0]
+                    values: dict[str, object] = {"last_attempt_id": row_id, "updated_at": now}
+                    if record.status == "published":
+                        values |= {"latest_version": record.version, "latest_release_id": row_id}
+                    exists = conn.execute(select(ds.c.dataset_id).where(ds.c.dataset_id == record.dataset.id)).first()
+                    if exists:
+                        conn.execute(update(ds).where(ds.c.dataset_id == record.dataset.id).values(**values))
+                    else:
+                        conn.execute(insert(ds).values(dataset_id=record.dataset.id, **values))
+                    seq, digest = audit.append(conn, self.tables.audit, record, release_id=int(row_id),
+                                               record_json=record_json, source=source)
+            except IntegrityError:
+                if attempt == _INDEX_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+                continue
+            audit.write_head(self.root, seq, digest)
+            return int(row_id)
+        raise AssertionError("unreachable")
 
     def record_attempt(self, record: ReleaseRecord) -> None:
         """Keep a refused, failed or unchanged attempt in the history; the published release stays."""
@@ -379,13 +398,21 @@ class CatalogStore:
                     shutil.rmtree(child, ignore_errors=True)
                     actions.append(f"removed unpublished {ds_id}/{version}")
                 elif version not in indexed and (record := self.release(ds_id, version)):
-                    self._index_release(record)
+                    self._index_release(record, source="repair")
                     actions.append(f"indexed {ds_id}/{version}")
         if actions:
             self.write_catalog()
         return actions
 
     # ----- index queries -----------------------------------------------------------------------
+
+    def audit_entries(self, dataset_id: str | None = None) -> list[audit.AuditEntry]:
+        """The audit trail, oldest first: every attempt (all datasets, or one)."""
+        return audit.entries(self.engine, self.tables, check_dataset_id(dataset_id) if dataset_id else None)
+
+    def verify_audit(self) -> audit.Verification:
+        """Check the audit trail's hash chain, its links to the history rows and the head anchor."""
+        return audit.verify(self.engine, self.tables, self.root)
 
     def history(self, dataset_id: str) -> list[ReleaseRecord]:
         """Every attempt and release of a dataset, newest first."""

@@ -58,6 +58,7 @@ ACTION_ZH = {
     "aggregate": "聚合",
     "date_shift": "日期偏移",
     "noise": "加噪",
+    "scrub": "文本内逐项脱敏",
 }
 # Grounds of the not-open and conditional classes (Art. 6-7), as the spec names them.
 BASIS_ZH = {

@@ -20,6 +20,8 @@ COMMAND_MODULES = [
     "pipelines.commands.scan",
     "pipelines.commands.catalog",
     "pipelines.commands.validate",
+    "pipelines.commands.anonymize",
+    "pipelines.commands.ops",
 ]
 
 

@@ -8,11 +8,14 @@ Prefect's result storage); every error is turned into one safe line before Prefe
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,17 +23,20 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.tasks import exponential_backoff
 
 from anonymizers.hierarchy import HierarchyError
 from anonymizers.keys import KeyError_, key_fingerprint, load_key
 from anonymizers.lattice import NoSolutionError
 from anonymizers.operators import OperatorError
 from anonymizers.privacy_models import ModelConfigError
+from catalog.entry import published_class
 from catalog.record import DatasetMeta, ReleaseRecord, utc_now
 from catalog.staging import write_staged
 from catalog.store import CatalogStore, PublishError
 from detectors import LexiconError
 from pipelines import stages
+from pipelines.approval import ApprovalRequest, class_change, current_actor, resolve_mode, seek_approval
 from pipelines.decision import decide, required_k, suppression_limit
 from pipelines.environment import state_dir
 from pipelines.extract import SourceError
@@ -48,11 +54,53 @@ PIPELINE_VERSION = "1"
 
 
 class StageFailure(Exception):
-    """A stage failed; `cause` is one line that names no input value."""
+    """A stage failed; `cause` is one line that names no input value.
 
-    def __init__(self, stage: str, cause: str) -> None:
+    `transient`: the source could not be reached (a network database down or timing out), so the same
+    attempt may succeed a little later; the extract task retries only these.
+    """
+
+    def __init__(self, stage: str, cause: str, transient: bool = False) -> None:
         super().__init__(f"{stage}: {cause}")
-        self.stage, self.cause = stage, cause
+        self.stage, self.cause, self.transient = stage, cause, transient
+
+
+_TRANSIENT_WORDS = ("connect", "refused", "timeout", "timed out", "resolve", "no such host", "server closed",
+                    "terminating", "too many clients", "the database system is starting up")
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """Was this error caused by a source that could not be reached (worth retrying)?
+
+    Follows the chain of causes: the extract stage turns driver errors into one-line SourceErrors
+    `from None`, which keeps the driver error as context. A missing SQLite file or a rejected query
+    is not transient; neither is anything about a file source.
+    """
+    import sqlalchemy.exc as sa_exc
+
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            break
+        if isinstance(seen, ConnectionError | TimeoutError):
+            return True
+        if isinstance(seen, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.DisconnectionError |
+                      sa_exc.TimeoutError):
+            text = str(seen).lower()
+            return "unable to open" not in text and any(word in text for word in _TRANSIENT_WORDS)
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _retry_if_transient(task, task_run, state) -> bool:
+    """Prefect's retry condition for the extract task: retry unreachable sources, nothing else."""
+    try:
+        state.result()
+    except StageFailure as failure:
+        return failure.transient
+    except Exception:
+        return False
+    return False
 
 
 def _safely(stage: str, function, *args, **kwargs):
@@ -61,7 +109,7 @@ def _safely(stage: str, function, *args, **kwargs):
     except StageFailure:
         raise
     except SAFE_ERRORS as exc:
-        raise StageFailure(stage, str(exc)) from None
+        raise StageFailure(stage, str(exc), transient=_is_transient(exc)) from None
     except Exception as exc:
         if os.environ.get(DEBUG_ENV):
             raise
@@ -69,11 +117,12 @@ def _safely(stage: str, function, *args, **kwargs):
         raise StageFailure(stage, f"unexpected {type(exc).__name__} (rerun with {DEBUG_ENV}=1 to see it)") from None
 
 
-def _stage_task(name: str):
-    return task(name=name, cache_policy=NO_CACHE, persist_result=False, log_prints=False)
+def _stage_task(name: str, **options):
+    return task(name=name, cache_policy=NO_CACHE, persist_result=False, log_prints=False, **options)
 
 
-@_stage_task("extract")
+# Retries are set per run (`release_folder(retries=…, retry_delay_seconds=…)`); the condition is fixed.
+@_stage_task("extract", retry_condition_fn=_retry_if_transient)
 def extract_task(loaded: LoadedSpec, files: stages.WorkFiles):
     return _safely("extract", stages.extract, loaded, files)
 
@@ -89,9 +138,10 @@ def classify_task(loaded: LoadedSpec, policy: Policy, profile, columns: list[str
 
 
 @_stage_task("desensitize")
-def desensitize_task(loaded: LoadedSpec, files: stages.WorkFiles, plan, key: bytes | None, k: int, limit: float):
+def desensitize_task(loaded: LoadedSpec, policy: Policy, files: stages.WorkFiles, plan, key: bytes | None, k: int,
+                     limit: float):
     def run() -> stages.PrivacyOutcome:
-        stages.desensitize(files, plan, key, date.today())
+        stages.desensitize(files, plan, key, date.today(), policy)
         return stages.enforce_privacy(files, loaded.spec.privacy, k, limit, loaded.folder)
 
     return _safely("desensitize", run)
@@ -163,17 +213,66 @@ def _content_key(record: ReleaseRecord, policy_sha: str, key: bytes | None) -> s
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def _run_stages(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, policy_sha: str,
-                files: stages.WorkFiles, store: CatalogStore) -> ReleaseRecord:
+def assess(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, policy_sha: str, files: stages.WorkFiles,
+           key: bytes | None) -> None:
+    """desensitize → verify → decide for the spec's target class, filling the record's figures and decision.
+
+    Needs the extract in `files.raw` and the plan in the record; publishes nothing (the periodic
+    reassessment runs it with a more open target to see whether a dataset would now qualify).
+    """
     spec = loaded.spec
-    extracted = extract_task(loaded, files)
+    target = spec.open_class.effective_target
+    quasi = list(spec.privacy.quasi_identifiers)
+    k = required_k(spec, policy, target)
+    limit = suppression_limit(spec, policy)
+    record.risk_before = _safely("verify", stages.risk, files.raw, quasi)
+    outcome = desensitize_task(loaded, policy, files, record.plan, key, k, limit)
+    record.rows_out, record.suppressed, record.generalization = outcome.kept, outcome.suppressed, outcome.generalization
+    record.residual_findings, record.risk_after, model_check = verify_task(loaded, files, record.plan, policy, k)
+    record.decision = decide(spec, policy, policy_sha, record.plan, record.residual_findings,
+                             record.risk_after, record.suppressed, record.rows_in, model_check)
+
+
+def _approved(record: ReleaseRecord, latest: ReleaseRecord | None, policy: Policy, request: ApprovalRequest) -> bool:
+    """Does this release change the dataset's open class, and if so, did a steward (or the policy) approve?"""
+    assert record.decision is not None
+    current = published_class(latest) if latest is not None else record.dataset.declared_class
+    change = class_change(current, record.decision.published_class)
+    if change is None:
+        return True
+    record.approval = seek_approval(record, change, policy, request)
+    if record.approval.approved:
+        return True
+    record.status, record.failed_stage = "refused", "approve"
+    steward = record.approval.steward
+    record.failure = f"not approved by {steward}: {record.approval.reason}" if steward else record.approval.reason
+    return False
+
+
+def prepare(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, files: stages.WorkFiles, retries: int = 0,
+            retry_delay_seconds: float = 10.0) -> bytes | None:
+    """extract → detect → classify, filling the record's input facts, findings and plan; returns the
+    pseudonymization key when the plan needs one. The extract retries an unreachable source `retries`
+    times with exponential backoff (delay, 2 × delay, 4 × delay, …)."""
+    extract = extract_task
+    if retries > 0:
+        extract = extract_task.with_options(retries=retries,
+                                            retry_delay_seconds=exponential_backoff(retry_delay_seconds))
+    extracted = extract(loaded, files)
     record.rows_in, record.input_sha256, record.input_encoding = extracted.rows, extracted.sha256, extracted.encoding
 
     profile = detect_task(extracted.path, policy.min_share)
     record.findings = findings_from(profile)
     record.plan = classify_task(loaded, policy, profile, extracted.columns)
 
-    key = _safely("desensitize", load_key, state_dir() / "pseudonym.key") if needs_key(record.plan) else None
+    return _safely("desensitize", load_key, state_dir() / "pseudonym.key") if needs_key(record.plan, policy) else None
+
+
+def _run_stages(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, policy_sha: str,
+                files: stages.WorkFiles, store: CatalogStore, approval: ApprovalRequest | None = None,
+                retries: int = 0, retry_delay_seconds: float = 10.0) -> ReleaseRecord:
+    spec = loaded.spec
+    key = prepare(record, loaded, policy, files, retries, retry_delay_seconds)
     record.content_key = _content_key(record, policy_sha, key)
     latest = store.latest(spec.id)
     if latest is not None and latest.content_key == record.content_key:
@@ -182,15 +281,8 @@ def _run_stages(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, polic
         return record
 
     target = spec.open_class.effective_target
-    quasi = list(spec.privacy.quasi_identifiers)
-    k = required_k(spec, policy, target)
-    limit = suppression_limit(spec, policy)
-    record.risk_before = _safely("verify", stages.risk, files.raw, quasi)
-    outcome = desensitize_task(loaded, files, record.plan, key, k, limit)
-    record.rows_out, record.suppressed, record.generalization = outcome.kept, outcome.suppressed, outcome.generalization
-    record.residual_findings, record.risk_after, model_check = verify_task(loaded, files, record.plan, policy, k)
-    record.decision = decide(spec, policy, policy_sha, record.plan, record.residual_findings,
-                             record.risk_after, record.suppressed, record.rows_in, model_check)
+    assess(record, loaded, policy, policy_sha, files, key)
+    assert record.decision is not None
     if record.decision.published_class == "not_open" and target.value != "not_open":
         record.status = "refused"
         record.failure = record.decision.reason
@@ -203,12 +295,24 @@ def _run_stages(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, polic
         record.status, record.failed_stage = "refused", "validate"
         record.failure = "quality gate: " + "; ".join(record.quality.failed_critical)
         return record
+    # Asked last, so the steward sees the decision's checks and the quality results together.
+    if not _approved(record, latest, policy, approval or ApprovalRequest()):
+        return record
     return publish_task(record, frame, files, store, spec.outputs)
 
 
 @flow(name="release_dataset", persist_result=False, log_prints=False)
-def release_dataset(spec_path: str, catalog_dir: str, policy_path: str, run_id: str) -> dict[str, Any]:
-    """Release one dataset; never raises, returns the release record as a dict (no raw values)."""
+def release_dataset(spec_path: str, catalog_dir: str, policy_path: str, run_id: str, approval: str = "auto",
+                    approve_as: str | None = None, approve_reason: str | None = None, actor: str | None = None,
+                    retries: int = 0, retry_delay_seconds: float = 10.0) -> dict[str, Any]:
+    """Release one dataset; never raises, returns the release record as a dict (no raw values).
+
+    `approval`, `approve_as`, `approve_reason`: how a change of open class gets approved (see
+    pipelines/approval.py). `retries`, `retry_delay_seconds`: the extract task's retries of a source
+    that cannot be reached, with exponential backoff.
+    """
+    from prefect.runtime import flow_run
+
     started = time.monotonic()
     store = CatalogStore(Path(catalog_dir))
     try:
@@ -218,10 +322,12 @@ def release_dataset(spec_path: str, catalog_dir: str, policy_path: str, run_id: 
         return {"dataset": {"id": Path(spec_path).stem}, "status": "failed", "failed_stage": "check",
                 "failure": str(exc), "spec_path": spec_path, "seconds": round(time.monotonic() - started, 1)}
     record = ReleaseRecord(run_id=run_id, dataset=_dataset_meta(loaded), spec_path=str(loaded.path),
-                           spec_sha256=loaded.sha256, policy_version=policy.version)
+                           spec_sha256=loaded.sha256, policy_version=policy.version,
+                           actor=actor or current_actor(), flow_run_id=flow_run.id)
     files = stages.WorkFiles(Path(catalog_dir) / ".runs" / run_id / loaded.spec.id)
+    request = ApprovalRequest(mode=approval, approve_as=approve_as, reason=approve_reason)
     try:
-        record = _run_stages(record, loaded, policy, policy_sha, files, store)
+        record = _run_stages(record, loaded, policy, policy_sha, files, store, request, retries, retry_delay_seconds)
     except StageFailure as failure:
         record.stage_failed(failure.stage, failure.cause)
     finally:
@@ -255,22 +361,77 @@ def _report_dataset(record: ReleaseRecord) -> None:
                               description=f"Expectations of {record.dataset.id}")
 
 
+_OWNER_FILE = ".owner"
+_SWEEP_MIN_AGE_SECONDS = 60
+
+
+@contextmanager
+def claimed_run_folder(folder: Path) -> Iterator[Path]:
+    """Hold a run folder for this process's lifetime (flock on its owner file), then delete it.
+
+    A process that dies midway (killed, out of memory, machine restart) leaves its raw extracts
+    behind; the lock dies with it, so the next run's `sweep_dead_runs` can tell the folder is orphaned.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / _OWNER_FILE, "a+b") as owner:
+        fcntl.flock(owner.fileno(), fcntl.LOCK_EX)
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def sweep_dead_runs(runs: Path) -> list[str]:
+    """Delete run folders whose owning process is gone (raw data must not outlive its run)."""
+    removed: list[str] = []
+    if not runs.is_dir():
+        return removed
+    for folder in runs.iterdir():
+        try:
+            if not folder.is_dir() or time.time() - folder.stat().st_mtime < _SWEEP_MIN_AGE_SECONDS:
+                continue
+            with open(folder / _OWNER_FILE, "a+b") as owner:
+                try:
+                    fcntl.flock(owner.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a live run holds it
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder.name)
+        except OSError:
+            continue
+    return removed
+
+
 @flow(name="release_folder", persist_result=False, log_prints=False)
-def release_folder(target: str, catalog_dir: str, policy_path: str, progress: bool = False) -> list[dict[str, Any]]:
-    """Release every spec under target, one after the other; a failure does not stop the rest."""
+def release_folder(target: str, catalog_dir: str, policy_path: str, progress: bool = False, approval: str = "auto",
+                   approve_as: str | None = None, approve_reason: str | None = None, retries: int = 0,
+                   retry_delay_seconds: float = 10.0) -> list[dict[str, Any]]:
+    """Release every spec under target, one after the other; a failure does not stop the rest.
+
+    A release that would make a dataset more open needs approval. `approval` says how to get it:
+    `auto` (default) waits for a steward in a Prefect deployment run and records the operator
+    otherwise, `wait` always pauses for a steward, `operator` records the person running it, `refuse`
+    refuses; `approve_as` names the approving steward (policy pre-approvals come first). `retries`
+    retries the extract of an unreachable source with exponential backoff from `retry_delay_seconds`.
+    """
     paths = spec_paths(target)
     run_id = utc_now().strftime("%Y%m%dT%H%M%SZ") + "-" + os.urandom(3).hex()
+    actor = current_actor()
+    approval = resolve_mode(approval)  # here, where a deployment run is the current flow run
     results = []
-    for number, path in enumerate(paths, start=1):
-        if progress:
-            print(f"[{number}/{len(paths)}] {path.name} …", file=sys.stderr, flush=True)
-        result = release_dataset(str(path), catalog_dir, policy_path, run_id)
-        results.append(result)
-        if progress:
-            outcome = result["status"] + (f": {result['failure']}" if result.get("failure") else "")
-            print(f"[{number}/{len(paths)}] {result['dataset']['id']}: {outcome} ({result['seconds']} s)",
-                  file=sys.stderr, flush=True)
-    shutil.rmtree(Path(catalog_dir) / ".runs" / run_id, ignore_errors=True)
+    sweep_dead_runs(Path(catalog_dir) / ".runs")
+    with claimed_run_folder(Path(catalog_dir) / ".runs" / run_id):
+        for number, path in enumerate(paths, start=1):
+            if progress:
+                print(f"[{number}/{len(paths)}] {path.name} …", file=sys.stderr, flush=True)
+            result = release_dataset(str(path), catalog_dir, policy_path, run_id, approval=approval,
+                                     approve_as=approve_as, approve_reason=approve_reason, actor=actor,
+                                     retries=retries, retry_delay_seconds=retry_delay_seconds)
+            results.append(result)
+            if progress:
+                outcome = result["status"] + (f": {result['failure']}" if result.get("failure") else "")
+                print(f"[{number}/{len(paths)}] {result['dataset']['id']}: {outcome} ({result['seconds']} s)",
+                      file=sys.stderr, flush=True)
     create_markdown_artifact(key="release-run-summary", markdown=run_markdown(results),
                              description="Kaifang release run")
     return results

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from catalog.vocab import BASIS_ZH
+
 
 class SpecError(ValueError):
     """A spec or policy file that cannot be used; the message is one line, safe to show."""
@@ -26,43 +28,24 @@ class OpenClass(StrEnum):
     UNCONDITIONAL = "unconditional"
 
     @property
-    def label_zh(self) -> str:
-        return {"not_open": "不予开放", "conditional": "有条件开放", "unconditional": "无条件开放"}[self.value]
-
-    @property
     def openness(self) -> int:
         """Order used to tell whether a release opens a dataset further."""
         return {"not_open": 0, "conditional": 1, "unconditional": 2}[self.value]
 
 
 # Grounds for the not-open and conditional classes, as listed in the measures (Art. 6-7).
-NOT_OPEN_BASIS = {
-    "security": "危害国家安全、公共安全、经济安全或社会稳定",
-    "trade_secret": "涉及商业秘密，未经权利人同意",
-    "personal_information": "涉及个人信息或隐私，未经信息主体同意",
-    "agreement": "数据获取协议或知识产权禁止开放",
-    "law": "法律法规规定不予开放",
-}
-CONDITIONAL_BASIS = {
-    "consent": "涉及商业秘密或个人隐私，经权利人或信息主体同意",
-    "infrastructure": "无条件开放将对基础设施造成压力",
-    "risk_unassessed": "价值较高但风险暂无法评估",
-    "other_law": "法律法规规定的其他情形",
-}
+NOT_OPEN_BASIS = {k: BASIS_ZH[k] for k in ("security", "trade_secret", "personal_information", "agreement", "law")}
+CONDITIONAL_BASIS = {k: BASIS_ZH[k] for k in ("consent", "infrastructure", "risk_unassessed", "other_law")}
 # Only these not-open grounds can be cured by desensitization (脱敏) or de-secretization (脱密), Art. 9.
 CURABLE_BASIS = {"trade_secret", "personal_information"}
 
 UpdateFrequency = Literal[
     "realtime", "daily", "weekly", "monthly", "quarterly", "semiannual", "annual", "irregular", "never"
 ]
-FREQUENCY_ZH = {
-    "realtime": "实时", "daily": "每日", "weekly": "每周", "monthly": "每月", "quarterly": "每季度",
-    "semiannual": "每半年", "annual": "每年", "irregular": "不定期", "never": "不更新",
-}
 
 Action = Literal[
     "keep", "drop", "redact", "mask", "pseudonymize", "surrogate", "generalize", "aggregate",
-    "date_shift", "noise",
+    "date_shift", "noise", "scrub",
 ]
 OutputFormat = Literal["csv", "parquet", "json"]
 
@@ -248,6 +231,10 @@ class EntityDefault(_Strict):
     digits: int | None = None
 
 
+# A change of open class that needs a steward's approval: only towards a more open class.
+ClassChange = Literal["not_open->conditional", "not_open->unconditional", "conditional->unconditional"]
+
+
 class ClassPolicy(_Strict):
     k: int = Field(ge=1)
     max_risk: float = Field(gt=0, le=1, description="Highest prosecutor re-identification risk allowed.")
@@ -267,6 +254,17 @@ class Policy(_Strict):
     )
     trade_secret_actions: list[Action] = Field(default_factory=lambda: ["drop", "aggregate", "generalize"])
     classes: dict[Literal["conditional", "unconditional"], ClassPolicy]
+    pre_approved: list[ClassChange] = Field(
+        default_factory=list,
+        description="Changes of open class that need no steward's approval (standing approval by the policy).",
+    )
+    approval_timeout_seconds: int = Field(
+        default=86400, ge=1, description="How long a paused release waits for a steward before it is refused."
+    )
+    command_line_approval: bool = Field(
+        default=True,
+        description="May the person who runs `kaifang release` by hand approve a change of class (recorded)?",
+    )
 
 
 def _format_error(path: Path, error: ValidationError) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-CLASS_ZH = {"not_open": "不予开放", "conditional": "有条件开放", "unconditional": "无条件开放"}
+from catalog.vocab import CLASS_ZH
 
 
 def _class(name: str | None) -> str:
