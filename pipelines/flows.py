@@ -44,10 +44,11 @@ from pipelines.plan import PlanError, build_plan, findings_from, needs_key
 from pipelines.publish import typed_table
 from pipelines.spec import LoadedSpec, Policy, SpecError, load_policy, load_spec, spec_paths
 from pipelines.summary import dataset_markdown, quality_rows, run_markdown
+from quality.run import QualityError
 
 SAFE_ERRORS: tuple[type[Exception], ...] = (
     SpecError, SourceError, PlanError, OperatorError, KeyError_, LexiconError, PublishError, HierarchyError,
-    ModelConfigError, NoSolutionError,
+    ModelConfigError, NoSolutionError, QualityError,
 )
 DEBUG_ENV = "KAIFANG_DEBUG"
 PIPELINE_VERSION = "1"
@@ -179,6 +180,8 @@ def validate_task(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, fil
             quasi_identifiers=loaded.spec.privacy.quasi_identifiers, k=loaded.spec.privacy.k,
             published_as_is=[p.column for p in record.plan if p.action == "keep" and p.source == "spec"],
             sensitive_entities=policy.never_publish_raw, docs_dir=files.staged / "quality",
+            min_share=policy.min_share,
+            synthetic={p.column: p.entity for p in record.plan if p.action == "surrogate" and p.entity},
         )
         return frame, columns, summary
 

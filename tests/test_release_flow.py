@@ -210,3 +210,16 @@ def test_the_run_summary_and_quality_tables_are_prefect_artifacts(demo):
     assert any("jinan-social-insurance-enrolment" in a.data and "not_open → conditional" in a.data
                for a in summary)
     assert quality and quality[0].type == "table"
+
+
+def test_surrogates_are_published_and_never_equal_the_originals(prefect_harness, project):
+    spec = edit_spec(project, "social-insurance.yaml", **{"columns.身份证号": {"action": "surrogate"},
+                                                          "columns.姓名": {"action": "surrogate"}})
+    record = run(project, spec)["jinan-social-insurance-enrolment"]
+    assert record["status"] == "published", record.get("failure")
+    original = pd.read_csv(project / "configs" / "samples" / "social_insurance.csv", dtype=str).set_index("参保人编号")
+    published = pd.read_csv(project / "catalog" / record["release_path"] / "data.csv", dtype=str).set_index("参保人编号")
+    joined = published.join(original, rsuffix="_raw")
+    assert (joined["身份证号"] != joined["身份证号_raw"]).all()
+    assert (joined["姓名"] != joined["姓名_raw"]).all()
+    assert joined["身份证号"].str.fullmatch(r"\d{17}[\dX]").all()
