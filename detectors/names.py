@@ -6,6 +6,7 @@ name whose parts are joined by ``·``. Many ordinary words also start with a sur
 character (高中, 司机, 党员, 章丘区), so words ending like places or organisations and a
 short list of category values that show up in agency tables are rejected; the profiler adds
 a column-level distinctness test on top, because names are varied and category values are not.
+Names inside running text are found by ``persons.py`` (jieba's tagger and cue words).
 """
 
 from __future__ import annotations

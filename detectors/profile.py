@@ -6,7 +6,9 @@ bounded by one chunk) and decides presence once, at the end, so ``profile_frame(
 residual identifier), using pandas ``.str`` methods over the whole chunk column: fold
 full-width forms, strip separators, full-match each entity's candidate pattern, then run the
 validator only on candidates. Cells that read like prose are also scanned span by span
-(``scan.py``), after a cheap vectorized prefilter.
+(``scan.py`` for weak identifiers, ``persons.py`` for names), after a cheap vectorized
+prefilter. pyarrow is used directly only through ``_arrow``, which hands it one contiguous
+array whatever the column's storage (pandas keeps chunked arrays after ``pd.concat``).
 
 Nothing derived from a cell value leaves this module: profiles hold names, counts, shares
 and scores only.
@@ -29,7 +31,8 @@ from pandas.arrays import ArrowStringArray
 
 from detectors import headers
 from detectors.lexicon import TradeSecretLexicon, load_lexicon
-from detectors.names import CUE_WORDS, HAN, surnames
+from detectors.persons import THRESHOLD as NAME_THRESHOLD
+from detectors.persons import person_hint, person_spans
 from detectors.rules import RULES, WEAK
 from detectors.text import as_text, re2
 from detectors.values import COMPANY_SUFFIXES, DATE_LIKE, MASK_MARKS, MASKED, NUMERIC, QUASI_VALUES
@@ -38,25 +41,10 @@ TRADE_SECRET = "TRADE_SECRET"
 DIRECT_ENTITIES = frozenset(rule.name for rule in RULES)
 DISTINCT_SAMPLE = 5000
 SHAPE_SAMPLE = 20_000
-PROSE_LIMIT: int | None = None  # default: every prose cell that needs the analyzer gets it
+PROSE_LIMIT: int | None = None  # default: every prose cell that needs the analyzer or name finder gets it
 SPAN_CONCLUSIVE = 0.5  # a validated span scoring this without context counts without Presidio
 # A cell reads like prose: sentence punctuation or inner whitespace, or simply long.
 TEXTY = re2(r"[，。；！？、,;!?：:]|[\u4e00-\u9fff][.]|\S\s+\S")
-
-
-@lru_cache(maxsize=1)
-def person_cues() -> str:
-    """Prose worth the token-based name scan: a cue word right before a surname, a surname-led
-    word right before an honorific, or a middle-dot name. Only a prefilter: the analyzer decides.
-    """
-    single, compound = surnames()
-    surname = "(?:" + "|".join(sorted(compound)) + "|[" + "".join(sorted(single)) + "])"
-    cues = "|".join(sorted(CUE_WORDS - {"先生", "女士", "同志"}))
-    return (
-        f"(?:{cues})[：: 为是]{{0,2}}{surname}"
-        + f"|{surname}[{HAN}]{{1,2}}(?:先生|女士|同志|老师|师傅)"
-        + f"|[{HAN}][·•・][{HAN}]"
-    )
 
 
 @dataclass(frozen=True)
@@ -132,7 +120,7 @@ class _Stats:
     dates: int = 0
     company: int = 0
     quasi: Counter = field(default_factory=Counter)
-    analyzed: int = 0  # distinct prose cells sent through the Presidio analyzer
+    analyzed: int = 0  # distinct prose texts sent through the analyzer or the name finder
 
     @property
     def distinct_ratio(self) -> float:
@@ -162,9 +150,12 @@ def _scan_prose(prose: pd.Series, weight: np.ndarray, budget: int | None) -> tup
     validators as the Presidio recognizers: each rule's ``span`` is searched only in cells its
     vectorized ``hint`` selects, and each match goes through ``rule.validate``. Validated spans
     of entities whose span score is conclusive count directly; weak ones (passport, permit,
-    bank card) and names go through :func:`detectors.scan.scan_text`, where Chinese context
-    words decide, on at most ``budget`` distinct cells (``None``: all). Returns the scores and
-    how many cells went through the analyzer.
+    bank card) go through :func:`detectors.scan.scan_text`, where Chinese context words decide.
+    Names go through :func:`detectors.persons.person_spans` (what the PERSON recognizer runs),
+    called directly on each distinct text once digit runs are collapsed: names hold no digits,
+    and remarks that differ only in a phone or ID number (申请人来电（138…）) are then one text.
+    At most ``budget`` distinct texts (``None``: all) go through either; returns the scores and
+    how many did.
     """
     found: dict[str, list[float]] = {}
     deferred: dict[int, set[str]] = {}
@@ -182,8 +173,6 @@ def _scan_prose(prose: pd.Series, weight: np.ndarray, budget: int | None) -> tup
                     deferred.setdefault(int(i), set()).add(rule.name)
         if scores:
             found[rule.name] = scores
-    for i in np.flatnonzero(prose.str.contains(person_cues(), regex=True).to_numpy()):
-        deferred.setdefault(int(i), set()).add("PERSON")
     order = sorted(deferred)[: budget if budget is not None else None]
     if order:
         from detectors.scan import scan_text
@@ -194,7 +183,25 @@ def _scan_prose(prose: pd.Series, weight: np.ndarray, budget: int | None) -> tup
                 best[span.type] = max(best.get(span.type, 0.0), span.score)
             for entity, score in best.items():
                 found.setdefault(entity, []).extend([score] * int(weight[i]))
-    return found, len(order)
+    analyzed = len(order)
+
+    left = None if budget is None else max(0, budget - analyzed)
+    if left != 0:
+        skeleton = prose.str.replace("[0-9]+", "0", regex=True)
+        encoded = pc.dictionary_encode(_arrow(skeleton))
+        texts = encoded.dictionary.to_pandas().astype("str")
+        text_weight = np.bincount(np.asarray(encoded.indices), weights=weight, minlength=len(texts))
+        pick = np.flatnonzero(texts.str.contains(person_hint(), regex=True).to_numpy(dtype=bool))[:left]
+        names = texts.tolist()
+        scores = []
+        for i in pick:
+            best = max((s.score for s in person_spans(names[i]) if s.score >= NAME_THRESHOLD), default=0.0)
+            if best:
+                scores.extend([best] * int(text_weight[i]))
+        if scores:
+            found["PERSON"] = scores
+        analyzed += len(pick)
+    return found, analyzed
 
 
 @lru_cache(maxsize=64)
@@ -205,19 +212,33 @@ def _span_regex(pattern: str) -> re.Pattern[str]:
 _COMPANY = "(?s).*(?:" + "|".join(re.escape(s) for s in COMPANY_SUFFIXES) + ")"
 
 
+def _arrow(values: pd.Series) -> pa.Array:
+    """The text Series as one contiguous pyarrow array.
+
+    pandas keeps a pyarrow-backed column as a ``ChunkedArray`` (several chunks after
+    ``pd.concat``, ``read_csv`` with a pyarrow engine, ``take`` …), and some compute results
+    (``dictionary_encode``'s ``indices``) only exist on plain arrays; so every direct use of
+    pyarrow in the profiler goes through here.
+    """
+    if isinstance(values.array, ArrowStringArray):
+        array = pa.array(values.array)
+    else:  # python-backed strings or objects: hand pyarrow plain str/None
+        array = pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.large_string(), from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array
+
+
 def _distinct_values(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Distinct cells and how often each occurs (pyarrow dictionary encoding: fast, order-stable)."""
-    array = pa.array(values.array) if isinstance(values.array, ArrowStringArray) else pa.array(
-        values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True
-    )
-    encoded = pc.dictionary_encode(array)
+    encoded = pc.dictionary_encode(_arrow(values))
     weight = np.bincount(np.asarray(encoded.indices), minlength=len(encoded.dictionary))
     return encoded.dictionary.to_pandas().astype("str"), weight
 
 
 def _masked(values: pd.Series) -> np.ndarray:
     """MASKED full-match, run only on cells holding a mask character (a literal search is cheap)."""
-    array = pa.array(values.array)
+    array = _arrow(values)
     maybe = np.zeros(len(values), dtype=bool)
     for mark in MASK_MARKS:
         maybe |= np.asarray(pc.match_substring(array, mark), dtype=bool)
@@ -266,7 +287,7 @@ def _update(stats: _Stats, column: pd.Series, scan_prose: bool, prose_limit: int
         return
     lengths = raw.str.len().to_numpy()
     stats.length += int((lengths * weight).sum())
-    is_ascii = np.asarray(pc.string_is_ascii(pa.array(raw.array)), dtype=bool)
+    is_ascii = np.asarray(pc.string_is_ascii(_arrow(raw)), dtype=bool)
     family = {True: np.flatnonzero(is_ascii), False: np.flatnonzero(~is_ascii)}
 
     cleaned_by: dict[tuple, tuple[np.ndarray, pd.Series, np.ndarray]] = {}
@@ -429,11 +450,13 @@ def profile_chunks(
 
     ``min_share`` is the score a column needs for an entity to be called present (the policy's
     ``min_share``). Every cell goes through the vectorized rules, and every prose cell through the
-    span patterns and validators; names and weak identifiers in prose (only cells a cheap
-    prefilter selects: a cue word before a surname, an honorific, a passport-like number …) also
-    go through the Presidio analyzer (0.2-1 ms a cell). By default all of them do, so the verify
-    stage finds every residual; ``prose_limit=N`` caps it at N distinct prose cells per column
-    for tables made mostly of prose. ``scan_free_text=False`` skips prose entirely.
+    span patterns and validators; weak identifiers in prose (passport-like numbers …) also go
+    through the Presidio analyzer (0.2-1 ms a cell), and every prose text that holds a surname
+    character through the name finder (``persons.person_spans``: jieba's part-of-speech tagger
+    and cue words, about 0.1-0.3 ms a text; texts that differ only in their digits count once).
+    By default all of them do, so the verify stage finds every residual; ``prose_limit=N`` caps
+    it at N distinct prose texts per column for tables made mostly of prose.
+    ``scan_free_text=False`` skips prose entirely.
     """
     lexicon = lexicon if lexicon is not None else load_lexicon()
     by_key: dict[tuple[str, int], _Stats] = {}

@@ -4,13 +4,13 @@ Each pattern recognizer finds its rule's ``span`` pattern and calls the rule's v
 ``validate_result``. A passing check-digit entity (resident ID, USCC) scores 1.0; a weak
 entity that passes its check keeps the pattern score so that Chinese context words (电话,
 身份证, 住址 …, via the blank jieba pipeline in ``nlp.py``) decide; a failing span is dropped.
-PERSON has no usable regex in unsegmented Chinese, so it reads the jieba tokens instead.
+PERSON has no usable regex in unsegmented Chinese: it reads jieba's part-of-speech tokens
+and cue words instead (``persons.py``).
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from presidio_analyzer import (
     AnalysisExplanation,
@@ -23,7 +23,7 @@ from presidio_analyzer import (
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from detectors.lexicon import TradeSecretLexicon, load_lexicon
-from detectors.names import HAN, surnames
+from detectors.persons import DOTTED_SCORE, person_spans
 from detectors.rules import RULES_BY_NAME, EntityRule
 
 LANGUAGE = "zh"
@@ -95,19 +95,22 @@ class AddressRecognizer(ChineseRuleRecognizer):
 
 
 class ChineseNameRecognizer(LocalRecognizer):
-    """PERSON from jieba tokens: names come out as single tokens, or surname + given-name tokens.
+    """PERSON in Chinese text, from jieba's part-of-speech tagger and cue words (``persons.py``).
 
-    Base score is low: a surname-initial two-character token is often an ordinary word, so a
-    context word (姓名, 联系人, 先生 …) or an honorific right after the name is what lifts it.
-    Words in jieba's dictionary with a non-name part of speech (周一, 平安) are not names.
-    Minority names are token, middle dot, token (阿卜杜拉·买买提), which the token boundaries
-    keep from swallowing the following verb.
+    A name-shaped word alone scores 0.3 (below the threshold): many words start with a surname
+    character. A word outside jieba's dictionary that its HMM tags as a person name scores 0.5;
+    a cue word before the name (委托, 代办人, 经办人, 户主, 监护人, 由, 经 …) adds 0.35, one after it
+    (同意, 负责, 代为, 于 …) 0.25, an honorific (先生, 女士) makes it 0.6. Place and organisation
+    words (``not_names.txt``, or followed by 区/路/公司 …) are never names. The recognizer weighs
+    context itself, so its results are marked as already context-enhanced and Presidio's
+    enhancer leaves them alone: ``scan_text`` and the column profiler (which calls
+    ``persons.person_spans`` directly) then agree span for span.
+
+    Without NLP artifacts (e.g. ``NoOpNlpEngine``, i.e. no Chinese pipeline) only the
+    unambiguous middle-dot form (阿卜杜拉·买买提) is reported.
     """
 
-    HONORIFICS = frozenset({"先生", "女士", "同志", "老师", "师傅", "小姐", "夫妇", "老人", "之子", "之女"})
-    HONORIFIC_SCORE = 0.6
-    DOTTED_SCORE = 0.5
-    DOTS = frozenset("·•・")
+    DOTTED_SCORE = DOTTED_SCORE
 
     def __init__(self, supported_language: str = LANGUAGE) -> None:
         self.rule: EntityRule = RULES_BY_NAME["PERSON"]
@@ -124,49 +127,11 @@ class ChineseNameRecognizer(LocalRecognizer):
             context=list(self.rule.context),
         )
 
-    def load(self) -> None:  # nothing to load: the surname list is read lazily
+    def load(self) -> None:  # nothing to load: the surname list and jieba are read lazily
         pass
 
     def validate_result(self, pattern_text: str) -> bool:
         return self.rule.validate(pattern_text)
-
-    @staticmethod
-    def _common_word(word: str) -> bool:
-        return not dictionary_tag(word).startswith("nr") and dictionary_tag(word) != ""
-
-    def _candidates(self, words: list[str]) -> list[tuple[int, int, float]]:
-        """(first token, last token exclusive, score) for name-shaped token runs."""
-        found: list[tuple[int, int, float]] = []
-        single, compound = surnames()
-        i = 0
-        while i < len(words):
-            word = words[i]
-            # 阿卜杜拉 · 买买提 [· …]
-            j = i
-            while j + 2 < len(words) + 0 and words[j + 1] in self.DOTS and HAN_RUN.fullmatch(words[j + 2] or ""):
-                j += 2
-            if j > i and HAN_RUN.fullmatch(word) and self.validate_result("".join(words[i : j + 1])):
-                found.append((i, j + 1, self.DOTTED_SCORE))
-                i = j + 1
-                continue
-            nxt = words[i + 1] if i + 1 < len(words) else ""
-            if self.validate_result(word) and not self._common_word(word):
-                found.append((i, i + 1, self._score(words, i + 1)))
-            elif (
-                (word in single or word in compound)
-                and dictionary_tag(word)[:1] not in FUNCTION_TAGS
-                and 1 <= len(nxt) <= 2
-                and dictionary_tag(nxt)[:1] in ("", "n")
-                and self.validate_result(word + nxt)
-            ):
-                found.append((i, i + 2, self._score(words, i + 2)))
-                i += 1
-            i += 1
-        return found
-
-    def _score(self, words: list[str], after: int) -> float:
-        following = words[after] if after < len(words) else ""
-        return self.HONORIFIC_SCORE if following in self.HONORIFICS else self.rule.span_score
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -174,6 +139,7 @@ class ChineseNameRecognizer(LocalRecognizer):
         meta = {
             RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+            RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY: True,  # context weighed in persons.py
         }
 
         def result(start: int, end: int, score: float, how: str) -> RecognizerResult:
@@ -183,43 +149,12 @@ class ChineseNameRecognizer(LocalRecognizer):
             )
 
         if nlp_artifacts is None or not nlp_artifacts.tokens:
-            # No tokens (e.g. NoOpNlpEngine): only the unambiguous middle-dot form.
             return [
                 result(f.start, f.end, self.DOTTED_SCORE, "middle-dot name")
                 for f in self._dotted.analyze(text, entities)
                 if self.validate_result(text[f.start : f.end])
             ]
-        tokens = list(nlp_artifacts.tokens)
-        words = [t.text for t in tokens]
-        starts = nlp_artifacts.tokens_indices
-        results = [
-            result(starts[a], starts[b - 1] + len(words[b - 1]), score, "jieba tokens shaped like a name")
-            for a, b, score in self._candidates(words)
-        ]
-        return EntityRecognizer.remove_duplicates(results)
-
-
-HAN_RUN = re.compile(f"[{HAN}]+")
-# jieba tags of function words that are also surnames (于 p, 和 c, 都 d …): never a name start.
-FUNCTION_TAGS = frozenset("pcudr")
-
-
-@lru_cache(maxsize=1)
-def _word_tags() -> dict[str, str]:
-    import logging
-
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba.posseg.dt.word_tag_tab
-
-
-def dictionary_tag(word: str) -> str:
-    """jieba's dictionary part-of-speech tag for ``word`` ('' when not a dictionary word)."""
-    return _word_tags().get(word, "")
-
-
+        return [result(s.start, s.end, s.score, s.how) for s in person_spans(text)]
 
 
 class TradeSecretRecognizer(PatternRecognizer):

@@ -83,3 +83,40 @@ def test_errors_never_carry_the_text(monkeypatch):
 def test_non_text_gives_nothing():
     assert scan_text("") == []
     assert scan_text(None) == []  # type: ignore[arg-type]
+
+
+def test_id_number_right_after_its_label_in_prose():
+    text = "代办人身份证号11010519491231002X。"
+    assert spans(text) == [("CN_RESIDENT_ID", "11010519491231002X")]
+    assert spans("代办人身份证号110105194912310021。") == []  # wrong check character
+
+
+def test_landline_with_an_extension():
+    # The extension alone identifies nobody once the number is gone; the span is the number.
+    assert spans("电话：0531-88776655转123") == [("PHONE_NUMBER", "0531-88776655")]
+    assert spans("电话：（0531）88776655转123，工作日拨打") == [("PHONE_NUMBER", "（0531）88776655")]
+    assert spans("电话0531-88776655 转 8001") == [("PHONE_NUMBER", "0531-88776655")]
+
+
+def test_full_width_digits_in_prose():
+    text = (
+        "联系人王芳，电话：１３８１２３４５６７８，身份证号：１１０１０５１９４９１２３１００２Ｘ，"
+        "座机（０５３１）８８７７６６５５转１２３。"
+    )
+    assert spans(text) == [
+        ("PERSON", "王芳"),
+        ("PHONE_NUMBER", "１３８１２３４５６７８"),
+        ("CN_RESIDENT_ID", "１１０１０５１９４９１２３１００２Ｘ"),
+        ("PHONE_NUMBER", "（０５３１）８８７７６６５５"),
+    ]
+
+
+def test_full_width_digits_in_a_prose_column():
+    import pandas as pd
+
+    from detectors import profile_frame
+
+    leak = "代办人身份证号１１０１０５１９４９１２３１００２Ｘ，电话１３８１２３４５６７８。"
+    cells = [leak, "材料齐全，准予登记。"] * 10
+    column = profile_frame(pd.DataFrame({"备注": cells})).column("备注")
+    assert {e.type: e.matches for e in column.evidence} == {"CN_RESIDENT_ID": 10, "PHONE_NUMBER": 10}

@@ -183,8 +183,6 @@ def test_repeated_column_names_are_refused(bad: list[str]) -> None:
         validate_release(frame, dataset_id="x")
 
 
-@pytest.mark.xfail(reason="detectors.profile_frame fails on chunked Arrow string columns (pd.concat of "
-                          "string frames): 'ChunkedArray' object has no attribute 'indices'", strict=False)
 def test_a_table_assembled_from_chunks() -> None:
     frame = pd.concat([enrolment(8), enrolment(8)], ignore_index=True)
     frame["编号"] = [f"B{i:05d}" for i in range(16)]
