@@ -14,6 +14,11 @@ IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
 SPDX_LICENSE = "https://spdx.org/licenses/"
 
 CLASS_ZH = {"not_open": "不予开放", "conditional": "有条件开放", "unconditional": "无条件开放"}
+
+
+def class_label(name: str | None) -> str:
+    """An open class as summaries show it: `conditional (有条件开放)`; `—` when there is none."""
+    return f"{name} ({CLASS_ZH[name]})" if name in CLASS_ZH else "—"
 CLASS_ACCESS_RIGHT = {"unconditional": "PUBLIC", "conditional": "RESTRICTED", "not_open": "NON_PUBLIC"}
 
 FREQUENCY_ZH = {

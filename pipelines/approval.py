@@ -22,18 +22,20 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal
 
 from prefect.input import RunInput
 from pydantic import Field
 
 from catalog.record import Approval, ReleaseRecord, utc_now
+from catalog.vocab import class_label
 from pipelines.spec import OpenClass, Policy
 from pipelines.summary import dataset_markdown
 
+ApprovalMode = Literal["auto", "wait", "operator", "refuse"]
 APPROVAL_MODES: tuple[str, ...] = ("auto", "wait", "operator", "refuse")
 POLL_ENV = "KAIFANG_APPROVAL_POLL_SECONDS"
 TIMED_OUT = "approval timed out"
-CLASS_ZH = {"not_open": "不予开放", "conditional": "有条件开放", "unconditional": "无条件开放"}
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,6 @@ def resolve_mode(mode: str) -> str:
     return mode
 
 
-def _label(name: str) -> str:
-    return f"{name} ({CLASS_ZH.get(name, name)})"
 
 
 def approval_markdown(record: ReleaseRecord, change: str, timeout_seconds: int) -> str:
@@ -107,7 +107,7 @@ def approval_markdown(record: ReleaseRecord, change: str, timeout_seconds: int) 
         "",
         f"**{record.dataset.title}** ({record.dataset.publisher})",
         "",
-        f"This release would change the dataset's open class from **{_label(current)}** to **{_label(new)}** "
+        f"This release would change the dataset's open class from **{class_label(current)}** to **{class_label(new)}** "
         "(Art. 9 reclassification after desensitization).",
         "",
     ]

@@ -4,6 +4,9 @@
 validate → publish. `release_folder` runs every spec in a folder; one dataset's failure does not stop
 the others. Tasks pass paths and small summaries only, and persist nothing (no raw value can reach
 Prefect's result storage); every error is turned into one safe line before Prefect sees it.
+
+A release that would make a dataset more open waits for a steward's approval (pipelines/approval.py)
+after the quality gate, in the flow itself; the extract retries a source that cannot be reached.
 """
 
 from __future__ import annotations
@@ -36,7 +39,14 @@ from catalog.staging import write_staged
 from catalog.store import CatalogStore, PublishError
 from detectors import LexiconError
 from pipelines import stages
-from pipelines.approval import ApprovalRequest, class_change, current_actor, resolve_mode, seek_approval
+from pipelines.approval import (
+    ApprovalMode,
+    ApprovalRequest,
+    class_change,
+    current_actor,
+    resolve_mode,
+    seek_approval,
+)
 from pipelines.decision import decide, required_k, suppression_limit
 from pipelines.environment import state_dir
 from pipelines.extract import SourceError
@@ -305,7 +315,7 @@ def _run_stages(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, polic
 
 
 @flow(name="release_dataset", persist_result=False, log_prints=False)
-def release_dataset(spec_path: str, catalog_dir: str, policy_path: str, run_id: str, approval: str = "auto",
+def release_dataset(spec_path: str, catalog_dir: str, policy_path: str, run_id: str, approval: ApprovalMode = "auto",
                     approve_as: str | None = None, approve_reason: str | None = None, actor: str | None = None,
                     retries: int = 0, retry_delay_seconds: float = 10.0) -> dict[str, Any]:
     """Release one dataset; never raises, returns the release record as a dict (no raw values).
@@ -406,7 +416,8 @@ def sweep_dead_runs(runs: Path) -> list[str]:
 
 
 @flow(name="release_folder", persist_result=False, log_prints=False)
-def release_folder(target: str, catalog_dir: str, policy_path: str, progress: bool = False, approval: str = "auto",
+def release_folder(target: str, catalog_dir: str, policy_path: str, progress: bool = False,
+                   approval: ApprovalMode = "auto",
                    approve_as: str | None = None, approve_reason: str | None = None, retries: int = 0,
                    retry_delay_seconds: float = 10.0) -> list[dict[str, Any]]:
     """Release every spec under target, one after the other; a failure does not stop the rest.

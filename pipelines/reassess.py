@@ -21,12 +21,12 @@ from prefect.artifacts import create_markdown_artifact
 from catalog.entry import published_class
 from catalog.record import ReleaseRecord, utc_now
 from catalog.store import CatalogStore
+from catalog.vocab import class_label
 from pipelines import stages
 from pipelines.flows import StageFailure, _dataset_meta, assess, claimed_run_folder, prepare, sweep_dead_runs
 from pipelines.spec import LoadedSpec, OpenClass, SpecError, load_policy, load_spec, spec_paths
 
 NEXT_CLASS = {"not_open": "conditional", "conditional": "unconditional"}
-CLASS_ZH = {"not_open": "不予开放", "conditional": "有条件开放", "unconditional": "无条件开放"}
 PLACEHOLDER_CONDITIONS = "（开放条件待数据管理员确定）"
 
 
@@ -79,8 +79,6 @@ def reassess_dataset(path: Path, store: CatalogStore, policy, policy_sha: str, s
     }
 
 
-def _label(name: str | None) -> str:
-    return f"{name} ({CLASS_ZH[name]})" if name in CLASS_ZH else "—"
 
 
 def report_rows(rows: list[dict[str, Any]]) -> list[tuple[str, str, str, str, str]]:
@@ -88,7 +86,8 @@ def report_rows(rows: list[dict[str, Any]]) -> list[tuple[str, str, str, str, st
     out = []
     for row in rows:
         why = "; ".join(row.get("failed_checks") or []) or row.get("reason", "")
-        out.append((row["dataset"], _label(row.get("current")), _label(row.get("candidate")), row["status"], why))
+        current, candidate = class_label(row.get("current")), class_label(row.get("candidate"))
+        out.append((row["dataset"], current, candidate, row["status"], why))
     return out
 
 

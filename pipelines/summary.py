@@ -7,11 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.vocab import CLASS_ZH
-
-
-def _class(name: str | None) -> str:
-    return f"{name} ({CLASS_ZH[name]})" if name in CLASS_ZH else "—"
+from catalog.vocab import class_label
 
 
 def _risk(record: dict[str, Any]) -> str:
@@ -42,8 +38,8 @@ def dataset_lines(record: dict[str, Any]) -> list[tuple[str, str]]:
                           + (f" ({record['suppressed']} suppressed)" if record.get("suppressed") else "")),
         ("sensitive columns", ", ".join(sensitive) or "none found"),
         ("actions", actions),
-        ("class", f"{_class(decision.get('declared_class') or dataset.get('declared_class'))} → "
-                  f"{_class(decision.get('published_class'))}"),
+        ("class", f"{class_label(decision.get('declared_class') or dataset.get('declared_class'))} → "
+                  f"{class_label(decision.get('published_class'))}"),
         ("why", decision.get("reason", "—")),
         ("risk before → after", _risk(record)),
     ]

@@ -88,6 +88,10 @@ def test_published_files_hold_no_raw_identifier(demo):
     assert not ID_PATTERN.search(text) and not MOBILE_PATTERN.search(text)
     assert table["手机号码"].str.fullmatch(r"1\d\d\*{4}\d{4}").all()
     assert table["姓名"].str.contains(r"\*").all()
+    # Remarks are scrubbed span by span: delegates' names masked, IDs pseudonymized, phones masked.
+    remarks = table["备注"].dropna()
+    assert remarks.str.contains("委托").any()
+    assert not remarks.str.contains(r"委托[^*，]{2,4}代为").any()
     assert set(pd.read_parquet(release / "data.parquet").columns) == set(table.columns)
 
 
@@ -217,8 +221,10 @@ def test_surrogates_are_published_and_never_equal_the_originals(prefect_harness,
                                                           "columns.姓名": {"action": "surrogate"}})
     record = run(project, spec)["jinan-social-insurance-enrolment"]
     assert record["status"] == "published", record.get("failure")
-    original = pd.read_csv(project / "configs" / "samples" / "social_insurance.csv", dtype=str).set_index("参保人编号")
-    published = pd.read_csv(project / "catalog" / record["release_path"] / "data.csv", dtype=str).set_index("参保人编号")
+    source = project / "configs" / "samples" / "social_insurance.csv"
+    original = pd.read_csv(source, dtype=str).set_index("参保人编号")
+    release = project / "catalog" / record["release_path"]
+    published = pd.read_csv(release / "data.csv", dtype=str).set_index("参保人编号")
     joined = published.join(original, rsuffix="_raw")
     assert (joined["身份证号"] != joined["身份证号_raw"]).all()
     assert (joined["姓名"] != joined["姓名_raw"]).all()

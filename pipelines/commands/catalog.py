@@ -10,9 +10,10 @@ from typing import Any
 
 import click
 
+from catalog.vocab import CLASS_ZH
+
 CATALOG_HELP = "Catalog folder [default: $KAIFANG_CATALOG or ./catalog-out]."
 INDEX_HELP = "SQLAlchemy URL of the index [default: $KAIFANG_INDEX_URL or SQLite in the catalog folder]."
-CLASS_ZH = {"not_open": "不予开放", "conditional": "有条件开放", "unconditional": "无条件开放"}
 
 
 def _fail(message: str, code: int = 2) -> None:

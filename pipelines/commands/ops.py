@@ -17,7 +17,6 @@ DEFAULT_POLICY = "configs/policy.yaml"
 DEFAULT_SPECS = "configs/datasets"
 CATALOG_HELP = "Catalog folder [default: $KAIFANG_CATALOG or ./catalog-out]."
 INDEX_HELP = "SQLAlchemy URL of the index [default: $KAIFANG_INDEX_URL or SQLite in the catalog folder]."
-CLASS_ZH = {"not_open": "不予开放", "conditional": "有条件开放", "unconditional": "无条件开放"}
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -198,6 +197,79 @@ def serve(target: Path, catalog_dir: Path | None, policy: Path, timezone: str, r
     prefect_serve(*deployments, limit=limit, print_starting_message=False)
 
 
+# ----- kaifang approve ------------------------------------------------------------------------------
+
+
+def _paused_releases(client: Any) -> list[Any]:
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    return client.read_flow_runs(
+        flow_filter=FlowFilter(name=FlowFilterName(any_=["release_dataset"])),
+        flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))),
+    )
+
+
+@click.command()
+@click.argument("flow_run_id", required=False)
+@click.option("--steward", metavar="NAME", help="Your name, recorded with the decision.")
+@click.option("--reason", metavar="TEXT", help="The grounds of your decision, recorded with it.")
+@click.option("--refuse", is_flag=True, help="Refuse the change of class: nothing is published.")
+@click.option("--show", is_flag=True, help="Print the decision record the release waits with.")
+def approve(flow_run_id: str | None, steward: str | None, reason: str | None, refuse: bool, show: bool) -> None:
+    """List releases waiting for a steward, or answer one (what the Prefect UI's Resume form does).
+
+    A scheduled release that would make a dataset more open pauses until a steward approves or
+    refuses it; the answer goes into the release record and the audit trail. Needs PREFECT_API_URL.
+
+    \b
+    Examples:
+      kaifang approve                                          list the waiting releases
+      kaifang approve 0192f… --show                            the decision record it waits with
+      kaifang approve 0192f… --steward 王敏 --reason "经数据安全小组审议同意"
+      kaifang approve 0192f… --steward 王敏 --reason "营业收入区间过细" --refuse
+    """
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+
+    _need_server()
+    with get_client(sync_client=True) as client:
+        if flow_run_id is None:
+            waiting = _paused_releases(client)
+            for run in waiting:
+                spec = Path(str(run.parameters.get("spec_path", "?"))).name
+                until = run.state.state_details.pause_timeout if run.state else None
+                click.echo(f"{run.id}  {run.name:<24} {spec:<32} waiting until {until:%Y-%m-%d %H:%M} UTC"
+                           if until else f"{run.id}  {run.name:<24} {spec}")
+            if not waiting:
+                click.echo("No release is waiting for a steward.")
+            return
+        try:
+            run = client.read_flow_run(UUID(flow_run_id))
+        except Exception:
+            _fail(f"no flow run {flow_run_id}", 1)
+        keyset = run.state.state_details.run_input_keyset if run.state and run.state.is_paused() else None
+        if not keyset:
+            _fail(f"flow run {flow_run_id} is not waiting for a steward (state {run.state_name})", 1)
+        if show:
+            click.echo(client.read_flow_run_input(run.id, keyset["description"]))
+            return
+        if not (steward or "").strip() or not (reason or "").strip():
+            _fail("give --steward NAME and --reason TEXT: both are recorded with the decision")
+        response = client.resume_flow_run(run.id, run_input={"approve": not refuse, "steward": steward,
+                                                             "reason": reason})
+    if response.status.value != "ACCEPT":
+        _fail(f"the server did not resume {flow_run_id}: {response.details}", 1)
+    click.echo(f"{'Refused' if refuse else 'Approved'} as {steward}; the release of {run.name} carries on.")
+
+
 # ----- kaifang audit --------------------------------------------------------------------------------
 
 
@@ -349,4 +421,4 @@ def reassess(target: Path, catalog_dir: Path | None, policy: Path, as_json: bool
     sys.exit(1 if any(r["status"] == "failed" for r in rows) else 0)
 
 
-commands: list[click.Command] = [deploy, serve, audit, reassess]
+commands: list[click.Command] = [deploy, serve, approve, audit, reassess]
