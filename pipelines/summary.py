@@ -43,6 +43,11 @@ def dataset_lines(record: dict[str, Any]) -> list[tuple[str, str]]:
         ("why", decision.get("reason", "—")),
         ("risk before → after", _risk(record)),
     ]
+    approval = record.get("approval")
+    if approval:
+        verdict = "approved" if approval["approved"] else "not approved"
+        lines.append(("approval", f"{approval['change']} {verdict} by {approval.get('steward') or 'nobody'} "
+                                  f"({approval['via']}): {approval['reason']}"))
     search = record.get("generalization")
     if search:
         levels = ", ".join(f"{q} level {lv}" for q, lv in zip(search["qi"], search["levels"], strict=True))
