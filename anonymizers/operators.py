@@ -193,9 +193,6 @@ def _band_labels(numbers: pd.Series, width: float) -> pd.Series:
                      index=numbers.index, dtype="string")
 
 
-DISTRICT_PATTERN = (
-    r"((?:[\u4e00-\u9fff]{1,8}?(?:省|自治区))?(?:[\u4e00-\u9fff]{1,8}?市)?[\u4e00-\u9fff]{1,8}?(?:区|县|旗))"
-)
 GENERALIZATIONS: dict[str, Callable[[pd.Series, OperatorParams], pd.Series]] = {}
 
 
@@ -240,7 +237,10 @@ def _to_region(text: pd.Series, params: OperatorParams) -> pd.Series:
 
 @generalization("district")
 def _to_district(text: pd.Series, params: OperatorParams) -> pd.Series:
-    return text.str.extract(DISTRICT_PATTERN, expand=False).astype("string")
+    from anonymizers.gazetteer import district_pattern
+
+    # Only known place names survive; text with none becomes missing rather than kept.
+    return text.str.extract(district_pattern(), expand=False).astype("string")
 
 
 def _dates(text: pd.Series) -> pd.Series:
@@ -282,9 +282,9 @@ def _to_top_bottom(text: pd.Series, params: OperatorParams) -> pd.Series:
     numbers = pd.to_numeric(text, errors="coerce").astype("Float64")
     out = numbers.map(lambda x: f"{x:g}", na_action="ignore").astype("string")
     if params.top is not None:
-        out = out.mask(numbers >= params.top, f">={params.top:g}")
+        out = out.mask((numbers >= params.top).fillna(False), f">={params.top:g}")
     if params.bottom is not None:
-        out = out.mask(numbers <= params.bottom, f"<={params.bottom:g}")
+        out = out.mask((numbers <= params.bottom).fillna(False), f"<={params.bottom:g}")
     return out
 
 

@@ -52,6 +52,7 @@ class ColumnPlan(_Model):
 
     column: str
     entity: str | None = None
+    detected: str | None = Field(default=None, description="What detection found, whatever the spec says.")
     action: str
     params: dict[str, Any] = Field(default_factory=dict)
     source: Literal["spec", "policy", "default"] = "default"

@@ -170,7 +170,8 @@ RULES: tuple[EntityRule, ...] = (
         hint=r"\d{15}",
         candidate=r"[1-9]\d{16}[0-9X]|[1-9]\d{14}",
         check=checks.resident_ids,
-        span=NO_ALNUM_BEFORE + r"[1-9]\d{5}(?:\d{11}[0-9Xx]|\d{9})" + NO_ALNUM_AFTER,
+        # Written whole or grouped 6-8-4 with spaces or hyphens (370102 19840120 197X).
+        span=NO_ALNUM_BEFORE + r"[1-9]\d{5}(?:[ \-]?\d{8}[ \-]?\d{3}[0-9Xx]|\d{9})" + NO_ALNUM_AFTER,
         span_score=0.3,
         clean=NUMBER_SEPARATORS,
         upper=True,

@@ -193,6 +193,7 @@ def file_chunks(path: Path, fmt: str, encoding: str, delimiter: str | None = Non
 def sql_chunks(url: str, table: str | None, query: str | None) -> Iterator[pd.DataFrame]:
     import sqlalchemy as sa
 
+    _require_sqlite_file(url)
     try:
         engine = sa.create_engine(url)
     except ModuleNotFoundError as exc:
@@ -211,6 +212,20 @@ def sql_chunks(url: str, table: str | None, query: str | None) -> Iterator[pd.Da
         raise SourceError(f"the SQL source rejected the query ({_safe_url(url)})") from None
     finally:
         engine.dispose()
+
+
+def _require_sqlite_file(url: str) -> None:
+    """SQLite would silently create a missing database file and then report a missing table."""
+    import sqlalchemy as sa
+
+    try:
+        parsed = sa.make_url(url)
+    except Exception:
+        return
+    database = parsed.database
+    file_backed = parsed.get_backend_name() == "sqlite" and database not in (None, "", ":memory:")
+    if file_backed and not Path(database).is_file():
+        raise SourceError(f"the SQLite database file does not exist: {database}")
 
 
 def _is_connection_failure(exc: Exception) -> bool:

@@ -49,10 +49,10 @@ from pipelines.approval import (
 )
 from pipelines.decision import decide, required_k, suppression_limit
 from pipelines.environment import state_dir
-from pipelines.extract import SourceError
+from pipelines.extract import SourceError, file_sha256
 from pipelines.plan import PlanError, build_plan, findings_from, needs_key
 from pipelines.publish import typed_table
-from pipelines.spec import LoadedSpec, Policy, SpecError, load_policy, load_spec, spec_paths
+from pipelines.spec import LoadedSpec, Policy, SpecError, check_against_policy, load_policy, load_spec, spec_paths
 from pipelines.summary import dataset_markdown, quality_rows, run_markdown
 from quality.run import QualityError
 
@@ -220,9 +220,15 @@ def _dataset_meta(loaded: LoadedSpec) -> DatasetMeta:
     )
 
 
-def _content_key(record: ReleaseRecord, policy_sha: str, key: bytes | None) -> str:
+def _content_key(record: ReleaseRecord, loaded: LoadedSpec, policy_sha: str, key: bytes | None) -> str:
+    """Everything that shapes the output: same key, same release (so a rerun is `unchanged`)."""
+    from detectors.lexicon import DEFAULT_PATH as LEXICON
+
+    files = [*loaded.referenced_files(), LEXICON]
+    digests = [f"{p.name}:{file_sha256(p) if p.is_file() else 'missing'}" for p in files]
+    uses_age = any(p.params.get("to") == "age_band" for p in record.plan)
     parts = [PIPELINE_VERSION, record.spec_sha256, policy_sha, record.input_sha256 or "",
-             key_fingerprint(key) if key else ""]
+             key_fingerprint(key) if key else "", *digests, date.today().isoformat() if uses_age else ""]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -286,7 +292,7 @@ def _run_stages(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, polic
                 retries: int = 0, retry_delay_seconds: float = 10.0) -> ReleaseRecord:
     spec = loaded.spec
     key = prepare(record, loaded, policy, files, retries, retry_delay_seconds)
-    record.content_key = _content_key(record, policy_sha, key)
+    record.content_key = _content_key(record, loaded, policy_sha, key)
     latest = store.latest(spec.id)
     if latest is not None and latest.content_key == record.content_key:
         record.status, record.version = "unchanged", latest.version
@@ -331,6 +337,7 @@ def release_dataset(spec_path: str, catalog_dir: str, policy_path: str, run_id: 
     try:
         loaded = load_spec(spec_path)
         policy, policy_sha = load_policy(policy_path)
+        check_against_policy(loaded, policy, policy_path)
     except SpecError as exc:
         return {"dataset": {"id": Path(spec_path).stem}, "status": "failed", "failed_stage": "check",
                 "failure": str(exc), "spec_path": spec_path, "seconds": round(time.monotonic() - started, 1)}
@@ -343,6 +350,10 @@ def release_dataset(spec_path: str, catalog_dir: str, policy_path: str, run_id: 
         record = _run_stages(record, loaded, policy, policy_sha, files, store, request, retries, retry_delay_seconds)
     except StageFailure as failure:
         record.stage_failed(failure.stage, failure.cause)
+    except Exception as exc:  # a defect of ours must not stop the other datasets nor print data
+        if os.environ.get(DEBUG_ENV):
+            raise
+        record.stage_failed("release", f"unexpected {type(exc).__name__} (rerun with {DEBUG_ENV}=1 to see it)")
     finally:
         if not policy.keep_run_folder:
             shutil.rmtree(files.folder, ignore_errors=True)

@@ -70,15 +70,19 @@ def build_plan(spec: ReleaseSpec, policy: Policy, profile, columns: list[str],
                 params["hierarchy"] = str((base / rule.hierarchy).resolve())
         elif profile.column(name).free_text and any(e.matches for e in profile.column(name).evidence):
             # Prose holding identifiers: each span gets its entity's operator (see anonymizers.text).
-            action, source, params, entity = "scrub", "policy", {}, None
+            # The column as a whole is no identifier: the rescan judges the spans that are left.
+            action, source, params = "scrub", "policy", {}
         elif entity and entity in policy.entity_defaults:
             default = policy.entity_defaults[entity]
             action, source = default.action, "policy"
             params = {f: v for f, v in default.model_dump(exclude={"action"}).items() if v is not None}
         else:
             action, source, params = "keep", "default", {}
+        if action == "scrub":
+            entity = detected = None
         quasi = name in spec.privacy.quasi_identifiers or bool(rule and rule.quasi_identifier)
-        plan.append(ColumnPlan(column=name, entity=entity, action=action, params=params, source=source,
+        plan.append(ColumnPlan(column=name, entity=entity, detected=detected, action=action, params=params,
+                               source=source,
                                quasi_identifier=quasi, trade_secret=entity == "TRADE_SECRET"))
     return plan
 

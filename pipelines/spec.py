@@ -115,9 +115,23 @@ class OpenClassDeclaration(_Strict):
         return self.target or self.declared
 
 
+def entity_names() -> set[str]:
+    from detectors.rules import RULES_BY_NAME
+
+    return {*RULES_BY_NAME, "TRADE_SECRET"}
+
+
 class ColumnRule(_Strict):
     action: Action
     entity: str | None = Field(default=None, description="Entity type, when detection should not decide.")
+
+    @field_validator("entity")
+    @classmethod
+    def _known_entity(cls, value: str | None) -> str | None:
+        if value is not None and value not in entity_names():
+            raise ValueError(f"expected one of {sorted(entity_names())}")
+        return value
+
     keep_first: int | None = Field(default=None, ge=0)
     keep_last: int | None = Field(default=None, ge=0)
     to: str | None = Field(default=None, description="Generalization target, e.g. birth_year, district, band.")
@@ -313,6 +327,18 @@ class LoadedSpec(BaseModel):
         candidate = Path(relative).expanduser()
         return candidate if candidate.is_absolute() else (self.folder / candidate).resolve()
 
+    def referenced_files(self) -> list[Path]:
+        """Files besides the source that shape the output (hierarchies, population), for the content key."""
+        privacy = self.spec.privacy
+        paths: list[Path] = []
+        if privacy.hierarchies:
+            folder = self.resolve(privacy.hierarchies)
+            paths.extend(sorted(p for p in folder.glob("*.csv")) if folder.is_dir() else [folder])
+        if privacy.population:
+            paths.append(self.resolve(privacy.population))
+        paths.extend(self.resolve(r.hierarchy) for r in self.spec.columns.values() if r.hierarchy)
+        return paths
+
     def sql_url(self) -> str:
         """The SQL URL with a relative sqlite file made absolute against the spec's folder."""
         assert self.spec.source.sql is not None
@@ -332,10 +358,16 @@ def load_spec(path: str | Path) -> LoadedSpec:
         spec = ReleaseSpec.model_validate(data)
     except ValidationError as exc:
         raise SpecError(_format_error(path, exc)) from None
-    for name in [*spec.privacy.quasi_identifiers, *([spec.privacy.sensitive] if spec.privacy.sensitive else [])]:
+    named = [("privacy.quasi_identifiers", q) for q in spec.privacy.quasi_identifiers]
+    if spec.privacy.sensitive:
+        named.append(("privacy.sensitive", spec.privacy.sensitive))
+    for key, name in named:
         rule = spec.columns.get(name)
         if rule is not None and rule.action == "drop":
-            raise SpecError(f"{path}: privacy.quasi_identifiers: '{name}' is dropped in columns")
+            raise SpecError(f"{path}: {key}: '{name}' is dropped in columns")
+    for name, rule in spec.columns.items():
+        if rule.quasi_identifier and name not in spec.privacy.quasi_identifiers:
+            raise SpecError(f"{path}: columns.{name}.quasi_identifier: also list '{name}' in privacy.quasi_identifiers")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return LoadedSpec(spec=spec, path=path.resolve(), sha256=digest)
 
@@ -351,6 +383,13 @@ def load_policy(path: str | Path) -> tuple[Policy, str]:
     except ValidationError as exc:
         raise SpecError(_format_error(path, exc)) from None
     return policy, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def check_against_policy(loaded: LoadedSpec, policy: Policy, policy_path: str | Path) -> None:
+    """A spec may only seek a class the policy has thresholds for."""
+    target = loaded.spec.open_class.effective_target
+    if target != OpenClass.NOT_OPEN and target.value not in policy.classes:
+        raise SpecError(f"{loaded.path}: open_class.target: the policy {policy_path} has no classes.{target.value}")
 
 
 def spec_paths(target: str | Path) -> list[Path]:

@@ -7,8 +7,10 @@ schema drift, an empty or shrunken extract, blank and duplicate rows, broken key
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -47,7 +49,7 @@ def plan_checks(
 ) -> list[Check]:
     types = published_types(frame)
     columns = list(types)
-    return [
+    return _distinct([
         *schema_checks(types, previous),
         *volume_checks(previous, row_count_tolerance),
         *completeness_checks(columns),
@@ -58,7 +60,21 @@ def plan_checks(
         *privacy_checks(columns, published_as_is=published_as_is, sensitive_entities=sensitive_entities,
                         quasi_identifiers=quasi_identifiers, k=k, identifier_entities=identifier_entities,
                         min_share=min_share, synthetic=synthetic),
-    ]
+    ])
+
+
+def _distinct(checks: list[Check]) -> list[Check]:
+    """One check per expectation and arguments: GX keeps only the first of equal expectations, so a
+    steward's `unique` on a key column would otherwise go unevaluated. The stricter severity wins."""
+    kept: dict[str, Check] = {}
+    for check in checks:
+        identity = check.expectation + json.dumps(dict(check.kwargs), sort_keys=True, default=str)
+        first = kept.get(identity)
+        if first is None:
+            kept[identity] = check
+        elif check.severity == "critical" and first.severity != "critical":
+            kept[identity] = replace(first, severity="critical")
+    return list(kept.values())
 
 
 def schema_checks(types: Mapping[str, str], previous: PreviousRelease | None) -> list[Check]:

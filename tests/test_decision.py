@@ -82,3 +82,11 @@ def test_declared_not_open_without_target_is_a_catalog_entry_only():
     spec = SOCIAL.model_copy(update={"open_class": declaration})
     decision = decide(spec, POLICY, POLICY_SHA, TREATED, [], None, 0, 1000)
     assert decision.published_class == "not_open" and decision.checks == []
+
+
+def test_a_detected_identifier_relabelled_by_the_spec_still_counts():
+    relabelled = [*TREATED, ColumnPlan(column="电话", entity="CN_USCC", detected="PHONE_NUMBER", action="keep",
+                                       source="spec")]
+    decision = decide(SOCIAL, POLICY, POLICY_SHA, relabelled, [], risk(5), 0, 1000)
+    assert checks(decision)["direct_identifiers"] is False
+    assert "电话 (PHONE_NUMBER) is 'keep'" in decision.reason

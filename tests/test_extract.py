@@ -113,3 +113,10 @@ def test_an_unreachable_database_is_one_line_without_password():
     message = str(error.value)
     assert message.startswith("the SQL source cannot be reached")
     assert "s3cret" not in message and "\n" not in message
+
+
+def test_a_missing_sqlite_file_is_named_and_not_created(tmp_path):
+    missing = tmp_path / "nowhere.sqlite"
+    with pytest.raises(SourceError, match="the SQLite database file does not exist"):
+        list(sql_chunks(f"sqlite:///{missing}", "t", None))
+    assert not missing.exists()

@@ -87,14 +87,16 @@ def test_resident_id_generalizes_to_birth_year_and_gender(birth, sequence):
 
 
 def test_generalize_addresses_dates_and_numbers():
-    address = series(["济南市历下区经十路1号2单元"])
-    assert generalize(address, OperatorParams(to="district")).tolist() == ["济南市历下区"]
+    address = series(["济南市历下区经十路1号2单元", "张三住济南市历下区泉城路1号", "李四家在槐荫区", "无"])
+    # Only known place names are kept: a name before the district must not survive.
+    districts = generalize(address, OperatorParams(to="district")).tolist()
+    assert districts[:3] == ["济南市历下区", "济南市历下区", "槐荫区"] and pd.isna(districts[3])
     dates = series(["2024-05-17"])
     assert generalize(dates, OperatorParams(to="quarter")).tolist() == ["2024-Q2"]
     assert generalize(dates, OperatorParams(to="month")).tolist() == ["2024-05"]
     assert generalize(series(["1234"]), OperatorParams(to="band", width=1000)).tolist() == ["1000-2000"]
-    coded = generalize(series(["5", "500"]), OperatorParams(to="top_bottom", top=100, bottom=10)).tolist()
-    assert coded == ["<=10", ">=100"]
+    coded = generalize(series(["5", "500", "abc"]), OperatorParams(to="top_bottom", top=100, bottom=10)).tolist()
+    assert coded[:2] == ["<=10", ">=100"] and pd.isna(coded[2])
 
 
 def test_the_same_operator_serves_a_column_and_a_span_in_free_text():

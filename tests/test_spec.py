@@ -90,3 +90,15 @@ def test_invalid_yaml_gives_the_line(tmp_path):
 def test_relative_paths_resolve_against_the_spec_folder():
     loaded = load_spec(SPECS / "enterprise-operations.yaml")
     assert loaded.sql_url() == "sqlite:///" + str(ROOT / "configs" / "samples" / "enterprises.sqlite")
+
+
+def test_an_unknown_entity_name_is_refused(tmp_path):
+    path = write_spec(tmp_path, **{"columns.手机号码": {"action": "keep", "entity": "ORG_HOTLINE"}})
+    with pytest.raises(SpecError, match=r"columns\.手机号码\.entity: expected one of \['CN_BANK_CARD'"):
+        load_spec(path)
+
+
+def test_a_quasi_identifier_flag_must_be_listed_under_privacy(tmp_path):
+    path = write_spec(tmp_path, **{"columns.工作单位": {"action": "keep", "quasi_identifier": True}})
+    with pytest.raises(SpecError, match=r"columns\.工作单位\.quasi_identifier: also list '工作单位'"):
+        load_spec(path)

@@ -20,7 +20,10 @@ def default_catalog() -> Path:
     return Path(default_catalog_dir())
 
 
-def _fail(message: str, code: int = 2) -> None:
+EXIT_USAGE = 2
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
 
@@ -47,7 +50,7 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path, a
     Every dataset goes extract → detect → classify → desensitize → verify → validate → publish.
     A dataset that fails or is refused publishes nothing and the catalog keeps its previous
     release; the others carry on. Exit code 0 only when every dataset was published (or is
-    unchanged since its last release), 1 otherwise, 2 for bad usage.
+    unchanged since its last release), 1 when one failed or was refused, 2 for bad usage or an invalid spec.
 
     A release that makes a dataset more open than it is now (not open → conditional, …) needs a
     steward's approval unless the policy pre-approves it: run by hand, you (or --approve-as NAME)
@@ -68,9 +71,13 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path, a
     catalog_dir = (catalog_dir or default_catalog()).resolve()
     if not policy.is_file():
         _fail(f"policy file not found: {policy}")
+    from pipelines.spec import spec_paths
+
     for target in targets:
         if not target.exists():
             _fail(f"no such spec file or folder: {target}")
+        if not spec_paths(target):
+            _fail(f"no spec files (*.yaml) in {target}")
     if wait_for_approval and not os.environ.get("PREFECT_API_URL"):
         _fail("--wait-for-approval needs a Prefect server a steward can reach: start one and set PREFECT_API_URL "
               "(see docs/operations.md)")
@@ -91,6 +98,8 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path, a
         for record in results:
             if record["status"] not in {"published", "unchanged"}:
                 click.echo(f"{record['dataset']['id']}: {record['status']}: {record.get('failure')}", err=True)
+    if any(r.get("failed_stage") == "check" for r in results):
+        sys.exit(EXIT_USAGE)
     sys.exit(0 if all(r["status"] in {"published", "unchanged"} for r in results) else 1)
 
 
@@ -103,11 +112,12 @@ def check(targets: tuple[Path, ...], policy: Path) -> None:
     Prints one line per spec; a bad spec gets the file, the key and what was expected.
     Exit code 0 when all are valid, 2 otherwise.
     """
-    from pipelines.spec import SpecError, load_policy, load_spec, spec_paths
+    from pipelines.spec import SpecError, check_against_policy, load_policy, load_spec, spec_paths
 
     ok = True
+    rules = None
     try:
-        load_policy(policy)
+        rules, _ = load_policy(policy)
     except SpecError as exc:
         click.echo(f"invalid  {exc}", err=True)
         ok = False
@@ -117,6 +127,8 @@ def check(targets: tuple[Path, ...], policy: Path) -> None:
     for path in paths:
         try:
             loaded = load_spec(path)
+            if rules is not None:
+                check_against_policy(loaded, rules, policy)
         except SpecError as exc:
             click.echo(f"invalid  {exc}", err=True)
             ok = False

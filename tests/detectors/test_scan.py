@@ -120,3 +120,12 @@ def test_full_width_digits_in_a_prose_column():
     cells = [leak, "材料齐全，准予登记。"] * 10
     column = profile_frame(pd.DataFrame({"备注": cells})).column("备注")
     assert {e.type: e.matches for e in column.evidence} == {"CN_RESIDENT_ID": 10, "PHONE_NUMBER": 10}
+
+
+def test_a_resident_id_grouped_with_spaces_or_hyphens_in_prose_is_found():
+    from stdnum.cn import ric
+
+    body = "37010219840120197"
+    valid = body + ric.calc_check_digit(body + "0")
+    for text in (f"身份证 {valid[:6]} {valid[6:14]} {valid[14:]}", f"身份证{valid[:6]}-{valid[6:14]}-{valid[14:]}"):
+        assert [s.type for s in scan_text(text)] == ["CN_RESIDENT_ID"], text

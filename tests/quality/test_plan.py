@@ -133,3 +133,17 @@ def test_a_surrogate_column_may_hold_its_own_entity_but_nothing_else():
     assert "PHONE_NUMBER" in check.kwargs["entities"]
     [plain] = privacy_checks(["证件号"])
     assert "CN_RESIDENT_ID" in plain.kwargs["entities"]
+
+
+def test_a_steward_expectation_equal_to_a_built_in_one_is_planned_once():
+    import pandas as pd
+
+    from quality.plan import plan_checks
+    from tests.quality.conftest import NOW
+
+    frame = pd.DataFrame({"编号": ["R1", "R2"]})
+    checks = plan_checks(frame, key=["编号"], now=NOW,
+                         expectations=[{"expect": "unique", "column": "编号", "severity": "warning"}])
+    unique = [c for c in checks
+              if c.expectation == "expect_column_values_to_be_unique" and c.kwargs.get("column") == "编号"]
+    assert len(unique) == 1 and unique[0].severity == "critical"
