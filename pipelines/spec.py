@@ -125,6 +125,12 @@ class ColumnRule(_Strict):
     action: Action
     entity: str | None = Field(default=None, description="Entity type, when detection should not decide.")
 
+    @model_validator(mode="after")
+    def _keep_needs_reason(self) -> ColumnRule:
+        if self.action == "keep" and not (self.reason or "").strip():
+            raise ValueError("a column published as is ('keep') needs a 'reason' for the decision record")
+        return self
+
     @field_validator("entity")
     @classmethod
     def _known_entity(cls, value: str | None) -> str | None:

@@ -115,7 +115,7 @@ def test_a_rerun_of_the_same_input_is_unchanged(demo):
 def test_a_dataset_whose_risk_stays_too_high_is_refused_and_publishes_nothing(prefect_harness, project):
     # Birth dates published day-exact: classes stay tiny, suppression would exceed the policy limit.
     spec = edit_spec(project, "social-insurance.yaml",
-                     **{"columns.出生日期": {"action": "keep"}, "privacy.hierarchies": None})
+                     **{"columns.出生日期": {"action": "keep", "reason": "test"}, "privacy.hierarchies": None})
     record = run(project, spec)["jinan-social-insurance-enrolment"]
     assert record["status"] == "refused"
     assert "suppression failed" in record["failure"]

@@ -93,12 +93,18 @@ def test_relative_paths_resolve_against_the_spec_folder():
 
 
 def test_an_unknown_entity_name_is_refused(tmp_path):
-    path = write_spec(tmp_path, **{"columns.手机号码": {"action": "keep", "entity": "ORG_HOTLINE"}})
+    path = write_spec(tmp_path, **{"columns.手机号码": {"action": "keep", "entity": "ORG_HOTLINE", "reason": "x"}})
     with pytest.raises(SpecError, match=r"columns\.手机号码\.entity: expected one of \['CN_BANK_CARD'"):
         load_spec(path)
 
 
 def test_a_quasi_identifier_flag_must_be_listed_under_privacy(tmp_path):
-    path = write_spec(tmp_path, **{"columns.工作单位": {"action": "keep", "quasi_identifier": True}})
+    path = write_spec(tmp_path, **{"columns.工作单位": {"action": "keep", "reason": "x", "quasi_identifier": True}})
     with pytest.raises(SpecError, match=r"columns\.工作单位\.quasi_identifier: also list '工作单位'"):
+        load_spec(path)
+
+
+def test_publishing_a_column_as_is_needs_a_reason(tmp_path):
+    path = write_spec(tmp_path, **{"columns.工作单位": {"action": "keep"}})
+    with pytest.raises(SpecError, match=r"columns\.工作单位: a column published as is \('keep'\) needs a 'reason'"):
         load_spec(path)

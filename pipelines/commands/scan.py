@@ -109,15 +109,19 @@ def propose(file: Path, policy: Path, sample: int | None, out: Path | None) -> N
         raise click.ClickException(str(exc)) from None
     profile = _profile(file, sample)
     proposal = propose_columns(profile)
-    columns, quasi = {}, []
+    columns, quasi, prose_personal = {}, [], False
     for name, suggestion in proposal.items():
         entity = suggestion.get("entity")
-        if entity and entity in rules.entity_defaults:
+        if entity and suggestion.get("free_text"):
+            # Remarks holding identifiers: each span is treated, not the whole column.
+            columns[name] = {"action": "scrub"}
+            prose_personal = prose_personal or entity in rules.direct_identifiers
+        elif entity and entity in rules.entity_defaults:
             default = rules.entity_defaults[entity].model_dump(exclude_none=True)
             columns[name] = {**default, "entity": entity}
         if suggestion.get("quasi_identifier"):
             quasi.append(name)
-    personal = any(c.get("entity") in rules.direct_identifiers for c in columns.values())
+    personal = prose_personal or any(c.get("entity") in rules.direct_identifiers for c in columns.values())
     secret = any(c.get("entity") == "TRADE_SECRET" for c in columns.values())
     basis = (["personal_information"] if personal else []) + (["trade_secret"] if secret else [])
     source_path = Path(file).resolve()
