@@ -165,7 +165,6 @@ class Privacy(_Strict):
     l_variant: Literal["distinct", "entropy"] = "distinct"
     t: float | None = Field(default=None, gt=0, le=1)
     t_distance: Literal["equal", "ordered"] = "equal"
-    population: str | None = Field(default=None, description="Population table (file) for journalist risk.")
 
     @model_validator(mode="after")
     def _sensitive_for_l_and_t(self) -> Privacy:
@@ -334,14 +333,12 @@ class LoadedSpec(BaseModel):
         return candidate if candidate.is_absolute() else (self.folder / candidate).resolve()
 
     def referenced_files(self) -> list[Path]:
-        """Files besides the source that shape the output (hierarchies, population), for the content key."""
+        """Files besides the source that shape the output (hierarchy files), for the content key."""
         privacy = self.spec.privacy
         paths: list[Path] = []
         if privacy.hierarchies:
             folder = self.resolve(privacy.hierarchies)
             paths.extend(sorted(p for p in folder.glob("*.csv")) if folder.is_dir() else [folder])
-        if privacy.population:
-            paths.append(self.resolve(privacy.population))
         paths.extend(self.resolve(r.hierarchy) for r in self.spec.columns.values() if r.hierarchy)
         return paths
 
