@@ -21,6 +21,8 @@ import pyarrow.parquet as pq
 
 CHUNK_ROWS = 100_000
 _READ_BLOCK = 1 << 20
+# Remarks and descriptions can be long; the csv module's default cap (128 KiB) would misreport them.
+csv.field_size_limit(64 << 20)
 
 
 class SourceError(ValueError):
@@ -293,10 +295,22 @@ def write_raw(chunks: Iterator[pd.DataFrame], out: Path) -> tuple[int, list[str]
     return rows, columns
 
 
+HEADER_AS_DATA = ("CN_RESIDENT_ID", "PHONE_NUMBER", "CN_BANK_CARD", "EMAIL_ADDRESS", "CN_PASSPORT")
+
+
 def _check_header(columns: list[str]) -> None:
     blank = [i + 1 for i, c in enumerate(columns) if not c or c.startswith("Unnamed:")]
     if blank:
         raise SourceError(f"column {blank[0]} has no header")
+    from detectors import validate
+
+    # A file without a header row would put its first record into the column names, and column
+    # names travel everywhere (record, catalog, messages): refuse rather than publish them.
+    for number, name in enumerate(columns, start=1):
+        entity = next((e for e in HEADER_AS_DATA if validate(e, name)), None)
+        if entity:
+            raise SourceError(f"the header of column {number} looks like data (a {entity}): "
+                              "the file seems to lack a header row")
     seen: set[str] = set()
     for name in columns:
         base = re.sub(r"\.\d+$", "", name)

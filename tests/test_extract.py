@@ -120,3 +120,18 @@ def test_a_missing_sqlite_file_is_named_and_not_created(tmp_path):
     with pytest.raises(SourceError, match="the SQLite database file does not exist"):
         list(sql_chunks(f"sqlite:///{missing}", "t", None))
     assert not missing.exists()
+
+
+def test_a_file_without_a_header_row_is_refused_without_quoting_it(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("张三,13812345678\n李四,13987654321\n", encoding="utf-8")
+    with pytest.raises(SourceError) as error:
+        extract(path)
+    assert str(error.value) == ("the header of column 2 looks like data (a PHONE_NUMBER): "
+                                "the file seems to lack a header row")
+
+
+def test_long_cells_are_read(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("备注\n" + "很长的说明" * 60_000 + "\n", encoding="utf-8")
+    assert len(extract(path).iloc[0, 0]) == 300_000

@@ -160,9 +160,16 @@ class Portal:
             raise HTTPException(404)
         return FileResponse(target, headers={"X-Content-Type-Options": "nosniff"})
 
+    def _access_class(self, record: ReleaseRecord) -> str:
+        """The stricter of the version's class and the dataset's current one: a dataset closed or
+        made conditional later must not stay downloadable through its older versions."""
+        latest = self.store.latest(record.dataset.id)
+        classes = [published_class(record)] + ([published_class(latest)] if latest else [])
+        return min(classes, key=["not_open", "conditional", "unconditional"].index)
+
     def _data_file(self, record: ReleaseRecord, path: str) -> tuple[Path, Any]:
         output = next((o for o in record.outputs if o.path == path), None)
-        if output is None or published_class(record) == "not_open":
+        if output is None or self._access_class(record) == "not_open":
             raise HTTPException(404)
         return self.store.root / (record.release_path or "") / output.path, output
 
@@ -178,7 +185,7 @@ class Portal:
     async def download(self, request: Request) -> Response:
         record = self.record_or_404(request.path_params["dataset_id"], request.path_params["version"])
         file, output = self._data_file(record, request.path_params["path"])
-        if published_class(record) == "conditional":
+        if self._access_class(record) == "conditional":
             auth = request.headers.get("authorization", "")
             if not auth.lower().startswith("bearer "):
                 return self.page(

@@ -249,3 +249,15 @@ def test_jsonld_of_portal_matches_files(client: TestClient, sample_catalog: Cata
     stored = json.loads((sample_catalog.root / record.release_path / "dataset.jsonld").read_text())
     assert served["dct:identifier"] == stored["dct:identifier"]
     assert served["dct:accessRights"] == stored["dct:accessRights"]
+
+
+def test_older_versions_close_with_the_dataset(tmp_path) -> None:
+    from tests.catalog.helpers import make_record, stage
+
+    store = CatalogStore(tmp_path / "catalog")
+    store.publish(make_record("bus-ridership"), stage(tmp_path / "s1"))
+    with TestClient(create_app(store, "https://open.example.cn", STEWARD)) as c:
+        assert c.get("/datasets/bus-ridership/versions/1/files/data.csv").status_code == 200
+        store.publish(make_record("bus-ridership", cls="not_open", run_id="run-2"), None)
+        # Re-declared not open: version 1's files are no longer served either.
+        assert c.get("/datasets/bus-ridership/versions/1/files/data.csv").status_code == 404
