@@ -152,7 +152,8 @@ def classify_task(loaded: LoadedSpec, policy: Policy, profile, columns: list[str
 def desensitize_task(loaded: LoadedSpec, policy: Policy, files: stages.WorkFiles, plan, key: bytes | None, k: int,
                      limit: float):
     def run() -> stages.PrivacyOutcome:
-        stages.desensitize(files, plan, key, date.today(), policy)
+        target = loaded.spec.open_class.effective_target.value
+        stages.desensitize(files, plan, key, date.today(), policy, target)
         return stages.enforce_privacy(files, loaded.spec.privacy, k, limit, loaded.folder)
 
     return _safely("desensitize", run)

@@ -87,18 +87,23 @@ def build_plan(spec: ReleaseSpec, policy: Policy, profile, columns: list[str],
     return plan
 
 
-def span_actions(policy: Policy, key: bytes | None, reference: date) -> dict[str, tuple[str, OperatorParams]]:
-    """Per entity, the policy's operator for a span in free text (dropping a span means redacting it)."""
+def span_actions(policy: Policy, key: bytes | None, reference: date,
+                 target: str | None = None) -> dict[str, tuple[str, OperatorParams]]:
+    """Per entity, the policy's operator for a span in free text. Dropping a span means redacting it,
+    and a direct identifier whose default the target class does not accept is redacted too."""
+    allowed = set(policy.classes[target].direct_identifier_actions) if target in policy.classes else None
     actions = {}
     for entity, default in policy.entity_defaults.items():
         fields = default.model_dump(exclude={"action"}, exclude_none=True)
         action = "redact" if default.action in {"drop", "keep", "aggregate"} else default.action
+        if allowed is not None and entity in policy.direct_identifiers and action not in allowed:
+            action = "redact"
         actions[entity] = (action, OperatorParams(entity=entity, key=key, reference=reference, **fields))
     return actions
 
 
 def column_actions(plan: list[ColumnPlan], key: bytes | None, reference: date,
-                   policy: Policy | None = None) -> list[ColumnAction]:
+                   policy: Policy | None = None, target: str | None = None) -> list[ColumnAction]:
     actions = []
     for item in plan:
         fields = {k: v for k, v in item.params.items() if k in OperatorParams.__dataclass_fields__}
@@ -106,7 +111,7 @@ def column_actions(plan: list[ColumnPlan], key: bytes | None, reference: date,
         if item.action == "scrub":
             from detectors import scan_text
 
-            spans = span_actions(policy, key, reference) if policy else {}
+            spans = span_actions(policy, key, reference, target) if policy else {}
             actions.append(ColumnAction(item.column, "scrub", params, find_spans=scan_text, span_actions=spans))
         else:
             actions.append(ColumnAction(column=item.column, action=item.action, params=params))

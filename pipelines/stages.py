@@ -104,8 +104,8 @@ def _write_stream(chunks: Iterator[pd.DataFrame], out: Path) -> int:
 
 
 def desensitize(files: WorkFiles, plan: list[ColumnPlan], key: bytes | None, reference: date,
-                policy: Policy | None = None) -> int:
-    actions = column_actions(plan, key, reference, policy)
+                policy: Policy | None = None, target: str | None = None) -> int:
+    actions = column_actions(plan, key, reference, policy, target)
     return _write_stream((desensitize_chunk(c, actions) for c in read_chunks(files.raw)), files.desensitized)
 
 

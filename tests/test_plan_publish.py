@@ -48,3 +48,15 @@ def test_published_types_keep_codes_as_text():
     assert {c.name: c.type for c in columns} == {"数量": "integer", "金额": "number", "编码": "string",
                                                   "日期": "date", "证件": "string"}
     assert typed["数量"].tolist()[:2] == [1, 25] and typed["编码"].tolist() == ["007", "010", "100"]
+
+
+def test_spans_in_prose_follow_the_target_class():
+    from datetime import date
+
+    from pipelines.plan import span_actions
+
+    conditional = span_actions(POLICY, b"k" * 32, date(2026, 1, 1), "conditional")
+    unconditional = span_actions(POLICY, b"k" * 32, date(2026, 1, 1), "unconditional")
+    assert conditional["CN_RESIDENT_ID"][0] == "pseudonymize"
+    assert unconditional["CN_RESIDENT_ID"][0] == "redact"  # pseudonyms are not enough to open unconditionally
+    assert unconditional["PHONE_NUMBER"][0] == "mask"
