@@ -185,12 +185,13 @@ def _birth_year(text: pd.Series) -> pd.Series:
 
 
 def _band_labels(numbers: pd.Series, width: float) -> pd.Series:
-    low = (np.floor(numbers / width) * width)
-    high = low + width
-    def fmt(x):
-        return (f"{x:g}")
-    return pd.Series([None if pd.isna(lo) else f"{fmt(lo)}-{fmt(hi)}" for lo, hi in zip(low, high, strict=True)],
-                     index=numbers.index, dtype="string")
+    """`low-high` labels of width-wide bands; missing and infinite values have no band."""
+    low = np.floor(numbers / width) * width
+    labels = [
+        None if pd.isna(lo) or not math.isfinite(lo) else f"{lo:g}-{lo + width:g}"
+        for lo in low
+    ]
+    return pd.Series(labels, index=numbers.index, dtype="string")
 
 
 GENERALIZATIONS: dict[str, Callable[[pd.Series, OperatorParams], pd.Series]] = {}
@@ -321,7 +322,7 @@ def aggregate(values: pd.Series, params: OperatorParams) -> pd.Series:
     numbers = pd.to_numeric(_text(values), errors="coerce")
 
     def band(x: float) -> str | None:
-        if pd.isna(x):
+        if pd.isna(x) or not math.isfinite(x):
             return None
         if x <= 0:
             return "<=0"
