@@ -8,6 +8,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI runs the same examples every time (a red CI must mean a change broke something); local runs
+# keep exploring new examples. Set HYPOTHESIS_PROFILE=explore to explore in CI too.
+settings.register_profile("ci", derandomize=True, deadline=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "explore"))
 
 ROOT = Path(__file__).resolve().parent.parent
 _SESSION_STATE = Path(tempfile.mkdtemp(prefix="kaifang-tests-"))
