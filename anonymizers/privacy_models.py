@@ -26,6 +26,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from anonymizers.classes import class_codes
+
 TOLERANCE = 1e-12
 
 
@@ -261,8 +263,7 @@ def check_model(
     if missing:
         raise ValueError(f"column(s) not in the table: {', '.join(map(repr, missing))}")
     n = len(df)
-    class_of = (df.groupby(list(qi), dropna=False, sort=False).ngroup().to_numpy() if qi
-                else np.zeros(n, dtype=np.int64))
+    class_of = class_codes(df, qi)
     sizes = np.bincount(class_of, minlength=int(class_of.max()) + 1 if n else 0).astype(np.int64)
     sens = column = None
     if model.uses_sensitive:

@@ -24,6 +24,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from anonymizers.classes import class_codes
+
 
 class EmptyTableError(ValueError):
     """The table has no rows, so no risk can be computed."""
@@ -54,13 +56,7 @@ class RiskReport:
 
 
 def _class_ids(df: pd.DataFrame, qi: Sequence[str]) -> np.ndarray:
-    """Class id per row; nulls form their own value (``factorize`` without an NA sentinel)."""
-    key = np.zeros(len(df), dtype=np.int64)
-    for column in qi:
-        codes, uniques = pd.factorize(df[column], use_na_sentinel=False)
-        key = key * max(len(uniques), 1) + codes
-        key = pd.factorize(key)[0].astype(np.int64)  # keep the key dense so it cannot overflow
-    return key
+    return class_codes(df, qi)
 
 
 def _population_sizes(sample: pd.DataFrame, population: pd.DataFrame, qi: Sequence[str]) -> np.ndarray:

@@ -87,6 +87,36 @@ class Check(_Model):
     requirement: str
 
 
+class Waiver(_Model):
+    """A column the guard would refuse to publish raw, published as is on the steward's stated reason."""
+
+    column: str
+    reason: str
+    kind: str = Field(description="What the guard found in the column: quasi_identifier or record_identifier.")
+
+
+class EvaluationSection(_Model):
+    """One part of the de-identification effect evaluation (GB/T 42460-2023), in Chinese."""
+
+    key: str
+    title: str
+    passed: bool | None = Field(default=None, description="None: assessed, no requirement applies.")
+    findings: list[str] = Field(default_factory=list)
+
+
+class Evaluation(_Model):
+    """De-identification effect evaluation in the shape of GB/T 42460-2023: scope, qualitative and
+    quantitative evaluation, residual risk and conclusion. Figures only, never values."""
+
+    standard: str = "GB/T 42460-2023"
+    scenario: str
+    sections: list[EvaluationSection] = Field(default_factory=list)
+    residual_risk: str
+    conclusion: str
+    passed: bool
+    figures: dict[str, Any] = Field(default_factory=dict)
+
+
 class Decision(_Model):
     declared_class: OpenClassName
     basis: list[str]
@@ -95,6 +125,7 @@ class Decision(_Model):
     reclassified: bool
     reason: str
     checks: list[Check] = Field(default_factory=list)
+    waivers: list[Waiver] = Field(default_factory=list)
     policy_version: str
     policy_sha256: str
 
@@ -167,6 +198,9 @@ class ReleaseRecord(_Model):
     risk_before: RiskFigures | None = None
     risk_after: RiskFigures | None = None
     decision: Decision | None = None
+    evaluation: Evaluation | None = Field(
+        default=None, description="The guard's de-identification effect evaluation (GB/T 42460-2023)."
+    )
     approval: Approval | None = Field(
         default=None, description="The steward's decision, when the release changes the dataset's open class."
     )

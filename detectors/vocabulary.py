@@ -81,6 +81,14 @@ def personal() -> frozenset[str]:
     return names("direct") | names("record")
 
 
+# Entities only a natural person has (a phone, an e-mail or an address may be an organisation's).
+PERSON_ONLY = frozenset({"PERSON", "CN_RESIDENT_ID", "CN_BANK_CARD", "CN_PASSPORT", "CN_HMT_PERMIT"})
+
+
+def person_only() -> frozenset[str]:
+    return PERSON_ONLY
+
+
 def label(name: str) -> str:
     found = ENTITIES.get(name)
     return found.label_zh if found else name

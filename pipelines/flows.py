@@ -47,9 +47,9 @@ from pipelines.approval import (
     resolve_mode,
     seek_approval,
 )
-from pipelines.decision import decide, required_k, suppression_limit
 from pipelines.environment import state_dir
 from pipelines.extract import SourceError, file_sha256
+from pipelines.guarding import guard_rules, required_k, suppression_limit
 from pipelines.plan import PlanError, build_plan, findings_from, needs_key
 from pipelines.publish import typed_table
 from pipelines.spec import LoadedSpec, Policy, SpecError, check_against_policy, load_policy, load_spec, spec_paths
@@ -160,12 +160,13 @@ def desensitize_task(loaded: LoadedSpec, policy: Policy, files: stages.WorkFiles
 
 
 @_stage_task("verify")
-def verify_task(loaded: LoadedSpec, files: stages.WorkFiles, plan, policy: Policy, k: int):
-    privacy = loaded.spec.privacy
-
+def verify_task(loaded: LoadedSpec, files: stages.WorkFiles, record: ReleaseRecord, profile, policy: Policy,
+                policy_sha: str, k: int):
+    """The guard's verdict on the output: the decision, its checks and the evaluation."""
     def run():
-        return (stages.rescan(files.output, plan, policy), stages.risk(files.output, privacy.quasi_identifiers),
-                stages.check_privacy_model(files.output, privacy, k))
+        model_check = stages.check_privacy_model(files.output, loaded.spec.privacy, k)
+        rules = guard_rules(loaded.spec, policy, policy_sha, record.rows_in)
+        return stages.guard(files, profile, record.plan, rules, record.rows_in or 0, record.suppressed, model_check)
 
     return _safely("verify", run)
 
@@ -188,7 +189,8 @@ def validate_task(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, fil
             expectations=[e.model_dump() for e in loaded.spec.quality.expectations],
             row_count_tolerance=loaded.spec.quality.row_count_tolerance,
             previous=before, update_frequency=loaded.spec.update_frequency,
-            quasi_identifiers=loaded.spec.privacy.quasi_identifiers, k=loaded.spec.privacy.k,
+            quasi_identifiers=loaded.spec.privacy.quasi_identifiers,
+            k=required_k(loaded.spec, policy, loaded.spec.open_class.effective_target),
             published_as_is=[p.column for p in record.plan if p.action == "keep" and p.source == "spec"],
             sensitive_entities=policy.never_publish_raw, docs_dir=files.staged / "quality",
             min_share=policy.min_share,
@@ -234,11 +236,11 @@ def _content_key(record: ReleaseRecord, loaded: LoadedSpec, policy_sha: str, key
 
 
 def assess(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, policy_sha: str, files: stages.WorkFiles,
-           key: bytes | None) -> None:
-    """desensitize → verify → decide for the spec's target class, filling the record's figures and decision.
+           key: bytes | None, profile) -> None:
+    """desensitize → guard for the spec's target class, filling the record's figures, decision and evaluation.
 
-    Needs the extract in `files.raw` and the plan in the record; publishes nothing (the periodic
-    reassessment runs it with a more open target to see whether a dataset would now qualify).
+    Needs the extract in `files.raw`, its profile and the plan in the record; publishes nothing (the
+    periodic reassessment runs it with a more open target to see whether a dataset would now qualify).
     """
     spec = loaded.spec
     target = spec.open_class.effective_target
@@ -248,9 +250,9 @@ def assess(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, policy_sha
     record.risk_before = _safely("verify", stages.risk, files.raw, quasi)
     outcome = desensitize_task(loaded, policy, files, record.plan, key, k, limit)
     record.rows_out, record.suppressed, record.generalization = outcome.kept, outcome.suppressed, outcome.generalization
-    record.residual_findings, record.risk_after, model_check = verify_task(loaded, files, record.plan, policy, k)
-    record.decision = decide(spec, policy, policy_sha, record.plan, record.residual_findings,
-                             record.risk_after, record.suppressed, record.rows_in, model_check)
+    verdict = verify_task(loaded, files, record, profile, policy, policy_sha, k)
+    record.decision, record.evaluation = verdict.decision, verdict.evaluation
+    record.residual_findings, record.risk_after = verdict.residual, verdict.risk_after
 
 
 def _approved(record: ReleaseRecord, latest: ReleaseRecord | None, policy: Policy, request: ApprovalRequest) -> bool:
@@ -269,11 +271,11 @@ def _approved(record: ReleaseRecord, latest: ReleaseRecord | None, policy: Polic
     return False
 
 
-def prepare(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, files: stages.WorkFiles, retries: int = 0,
-            retry_delay_seconds: float = 10.0) -> bytes | None:
+def prepare(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, files: stages.WorkFiles,
+            retries: int = 0, retry_delay_seconds: float = 10.0) -> tuple[bytes | None, Any]:
     """extract → detect → classify, filling the record's input facts, findings and plan; returns the
-    pseudonymization key when the plan needs one. The extract retries an unreachable source `retries`
-    times with exponential backoff (delay, 2 × delay, 4 × delay, …)."""
+    pseudonymization key when the plan needs one, and the input's profile for the guard. The extract
+    retries an unreachable source `retries` times with exponential backoff (delay, 2 × delay, …)."""
     extract = extract_task
     if retries > 0:
         extract = extract_task.with_options(retries=retries,
@@ -285,14 +287,15 @@ def prepare(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, files: st
     record.findings = findings_from(profile)
     record.plan = classify_task(loaded, policy, profile, extracted.columns)
 
-    return _safely("desensitize", load_key, state_dir() / "pseudonym.key") if needs_key(record.plan, policy) else None
+    key = _safely("desensitize", load_key, state_dir() / "pseudonym.key") if needs_key(record.plan, policy) else None
+    return key, profile
 
 
 def _run_stages(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, policy_sha: str,
                 files: stages.WorkFiles, store: CatalogStore, approval: ApprovalRequest | None = None,
                 retries: int = 0, retry_delay_seconds: float = 10.0) -> ReleaseRecord:
     spec = loaded.spec
-    key = prepare(record, loaded, policy, files, retries, retry_delay_seconds)
+    key, profile = prepare(record, loaded, policy, files, retries, retry_delay_seconds)
     record.content_key = _content_key(record, loaded, policy_sha, key)
     latest = store.latest(spec.id)
     if latest is not None and latest.content_key == record.content_key:
@@ -301,7 +304,7 @@ def _run_stages(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, polic
         return record
 
     target = spec.open_class.effective_target
-    assess(record, loaded, policy, policy_sha, files, key)
+    assess(record, loaded, policy, policy_sha, files, key, profile)
     assert record.decision is not None
     if record.decision.published_class == "not_open" and target.value != "not_open":
         record.status = "refused"

@@ -32,6 +32,8 @@ def named_columns(spec: ReleaseSpec) -> dict[str, str]:
         names.setdefault(spec.privacy.sensitive, "privacy.sensitive")
     for column in spec.quality.key:
         names.setdefault(column, "quality.key")
+    for column in spec.privacy.waivers:
+        names.setdefault(column, "privacy.waivers")
     for i, expectation in enumerate(spec.quality.expectations):
         if expectation.column:
             names.setdefault(expectation.column, f"quality.expectations[{i}]")
@@ -83,7 +85,8 @@ def build_plan(spec: ReleaseSpec, policy: Policy, profile, columns: list[str],
         quasi = name in spec.privacy.quasi_identifiers or bool(rule and rule.quasi_identifier)
         plan.append(ColumnPlan(column=name, entity=entity, detected=detected, action=action, params=params,
                                source=source,
-                               quasi_identifier=quasi, trade_secret=entity == "TRADE_SECRET"))
+                               quasi_identifier=quasi,
+                               trade_secret="TRADE_SECRET" in (entity, detected)))
     return plan
 
 

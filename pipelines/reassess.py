@@ -58,8 +58,8 @@ def reassess_dataset(path: Path, store: CatalogStore, policy, policy_sha: str, s
                            spec_sha256=loaded.sha256, policy_version=policy.version)
     files = stages.WorkFiles(scratch / spec.id)
     try:
-        key = prepare(record, what_if, policy, files)
-        assess(record, what_if, policy, policy_sha, files, key)
+        key, profile = prepare(record, what_if, policy, files)
+        assess(record, what_if, policy, policy_sha, files, key, profile)
     except StageFailure as failure:
         return row | {"status": "failed", "reason": f"{failure.stage}: {failure.cause}"}
     finally:

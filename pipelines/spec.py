@@ -116,9 +116,9 @@ class OpenClassDeclaration(_Strict):
 
 
 def entity_names() -> set[str]:
-    from detectors.rules import RULES_BY_NAME
+    from detectors import vocabulary
 
-    return {*RULES_BY_NAME, "TRADE_SECRET"}
+    return set(vocabulary.names())
 
 
 class ColumnRule(_Strict):
@@ -165,6 +165,24 @@ class Privacy(_Strict):
     l_variant: Literal["distinct", "entropy"] = "distinct"
     t: float | None = Field(default=None, gt=0, le=1)
     t_distance: Literal["equal", "ordered"] = "equal"
+    waivers: dict[str, str] = Field(
+        default_factory=dict,
+        description="Column -> reason: a column the guard finds to be a quasi-identifier or record identifier, "
+                    "published as is on purpose (recorded in the decision and shown on the portal).",
+    )
+    population_size: int | None = Field(
+        default=None, ge=1,
+        description="Size of the population the records are drawn from, for the population-uniqueness estimate "
+                    "(default: the table is the whole population, the conservative choice).",
+    )
+
+    @field_validator("waivers")
+    @classmethod
+    def _waivers_have_reasons(cls, value: dict[str, str]) -> dict[str, str]:
+        empty = [name for name, reason in value.items() if not str(reason or "").strip()]
+        if empty:
+            raise ValueError(f"a waiver needs a reason (waiver {len(value) - len(empty) + 1} has none)")
+        return value
 
     @model_validator(mode="after")
     def _sensitive_for_l_and_t(self) -> Privacy:
@@ -258,6 +276,24 @@ class ClassPolicy(_Strict):
     k: int = Field(ge=1)
     max_risk: float = Field(gt=0, le=1, description="Highest prosecutor re-identification risk allowed.")
     direct_identifier_actions: list[Action]
+    max_unique_share: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Largest share of records unique on a combination of a few published columns (the guard's "
+                    "uniqueness attack).")
+    max_population_unique_share: float = Field(
+        default=0.0, ge=0, le=1, description="Largest estimated share of records unique in the population.")
+
+
+class GuardPolicy(_Strict):
+    """The guard's attack settings."""
+
+    uniqueness_max_columns: int = Field(default=3, ge=1, le=5,
+                                        description="Largest combination of published columns the uniqueness "
+                                                    "attack tries.")
+    mask_min_candidates: float = Field(default=1000, ge=1,
+                                       description="Originals a masked value must stay consistent with.")
+    mask_max_shown: dict[str, int] = Field(
+        default_factory=dict, description="Entity -> most characters a mask may show (adds to the built-in caps).")
 
 
 class Policy(_Strict):
@@ -272,6 +308,7 @@ class Policy(_Strict):
         description="Entities no spec may publish as is, whatever its reason.",
     )
     trade_secret_actions: list[Action] = Field(default_factory=lambda: ["drop", "aggregate", "generalize"])
+    guard: GuardPolicy = Field(default_factory=GuardPolicy)
     classes: dict[Literal["conditional", "unconditional"], ClassPolicy]
     pre_approved: list[ClassChange] = Field(
         default_factory=list,

@@ -15,8 +15,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from anonymizers.apply import class_sizes, desensitize_chunk, small_classes, suppress_chunk
-from catalog.record import ColumnFinding, ColumnPlan, RiskFigures
+from anonymizers.apply import desensitize_chunk
+from anonymizers.classes import count_classes, drop_classes
+from catalog.record import ColumnPlan, RiskFigures
 from pipelines.extract import (
     Extracted,
     SourceError,
@@ -30,11 +31,6 @@ from pipelines.extract import (
 )
 from pipelines.plan import column_actions
 from pipelines.spec import LoadedSpec, Policy, Privacy
-
-# Entities whose validators (checksums, numbering plans) make a single match meaningful; for the
-# others a residual is reported only when the rescan says the column holds the entity.
-STRONG_ENTITIES = {"CN_RESIDENT_ID", "CN_BANK_CARD", "PHONE_NUMBER", "EMAIL_ADDRESS", "CN_PASSPORT",
-                   "CN_HMT_PERMIT", "IP_ADDRESS"}
 
 
 @dataclass(frozen=True)
@@ -82,9 +78,12 @@ def extract(loaded: LoadedSpec, files: WorkFiles) -> Extracted:
 
 
 def detect(path: Path, min_share: float = 0.5):
+    """Column findings of the extract, with persistent record identifiers (enrolment numbers …) added."""
     from detectors import load_lexicon, profile_chunks
+    from detectors.records import record_identifiers, with_record_identifiers
 
-    return profile_chunks(read_chunks(path), lexicon=load_lexicon(), min_share=min_share)
+    profile = profile_chunks(read_chunks(path), lexicon=load_lexicon(), min_share=min_share)
+    return with_record_identifiers(profile, record_identifiers(read_chunks(path)))
 
 
 def _write_stream(chunks: Iterator[pd.DataFrame], out: Path) -> int:
@@ -156,12 +155,10 @@ def enforce_privacy(files: WorkFiles, privacy: Privacy, k: int, suppression_limi
         doomed = check_model(frame, quasi, model, suppression_limit=1.0).suppressed_rows
         kept = _write_stream(iter([frame.drop(index=frame.index[doomed])]), files.output)
         return PrivacyOutcome(kept, len(doomed))
-    sizes = class_sizes(read_chunks(files.desensitized, quasi), quasi)
-    doomed_classes = small_classes(sizes, k)
-    suppressed = sum(sizes[c] for c in doomed_classes)
-    kept = _write_stream(
-        (suppress_chunk(c, quasi, doomed_classes) for c in read_chunks(files.desensitized)), files.output
-    )
+    counter = count_classes(read_chunks(files.desensitized, quasi), quasi)
+    doomed = counter.small_keys(k)
+    suppressed = int(counter.counts[counter.counts < k].sum())
+    kept = _write_stream((drop_classes(c, quasi, doomed) for c in read_chunks(files.desensitized)), files.output)
     return PrivacyOutcome(kept, suppressed)
 
 
@@ -185,47 +182,20 @@ def _load(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
 
 
 def risk(path: Path, quasi_identifiers: list[str]) -> RiskFigures | None:
-    if not quasi_identifiers:
-        return None
-    from anonymizers.risk import measure_risk
+    """Risk over the quasi-identifiers of a run file, from class counts summed chunk by chunk."""
+    from anonymizers.guard import risk_figures
 
-    chunks = list(read_chunks(path, quasi_identifiers))
-    if not chunks or not any(len(c) for c in chunks):
-        return None
-    frame = pd.concat(chunks, ignore_index=True)
-    report = measure_risk(frame, quasi_identifiers).to_dict()
-    return RiskFigures(
-        quasi_identifiers=list(quasi_identifiers), records=len(frame), classes=int(report["classes"]),
-        min_class_size=int(report["min_class_size"]),
-        prosecutor_average=float(report["prosecutor_average"]),
-        prosecutor_highest=float(report["prosecutor_highest"]),
-        records_at_risk_share=float(report["prosecutor_records_at_risk"]),
-        sample_uniques=int(report["sample_uniques"]),
-        journalist_highest=float(report["journalist_highest"]) if report["population_given"] else None,
-        marketer_average=float(report["marketer_average"]),
-    )
+    return risk_figures(lambda columns=None: read_chunks(path, columns), quasi_identifiers)
 
 
-def rescan(path: Path, plan: list[ColumnPlan], policy: Policy) -> list[ColumnFinding]:
-    """Raw identifiers left in the output, outside the columns the spec publishes as is."""
-    profile = detect(path, policy.min_share)
-    as_is = {p.column for p in plan if p.action == "keep" and p.source == "spec"}
-    # Surrogates are valid look-alikes by design: their own entity is expected, anything else is not.
-    synthetic = {p.column: p.entity for p in plan if p.action == "surrogate"}
-    residual = []
-    for column in profile.columns:
-        if column.name in as_is:
-            continue
-        present = {e.type for e in column.entities}
-        for evidence in column.evidence:
-            if evidence.type not in policy.direct_identifiers or evidence.matches == 0:
-                continue
-            if synthetic.get(column.name) == evidence.type:
-                continue
-            if evidence.type in STRONG_ENTITIES or evidence.type in present:
-                residual.append(ColumnFinding(column=column.name, entity=evidence.type,
-                                              share=round(evidence.share, 4), score=round(evidence.score, 4)))
-    return residual
+def guard(files: WorkFiles, profile, plan: list[ColumnPlan], rules, rows_in: int, suppressed: int,
+          model_check: tuple[bool, int] | None):
+    """The guard's verdict on the output file, against the raw extract (see anonymizers.guard)."""
+    from anonymizers.guard import evaluate
+
+    return evaluate(lambda columns=None: read_chunks(files.raw, columns),
+                    lambda columns=None: read_chunks(files.output, columns),
+                    profile, plan, rules, rows_in, suppressed, model_check)
 
 
 def load_output(files: WorkFiles) -> pd.DataFrame:

@@ -9,16 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-import numpy as np
 import pandas as pd
 
-# Personal identifiers that must not survive raw in a column the spec transforms or does not mention.
-# Not CN_USCC (a company's public registration code) nor TRADE_SECRET (judged from the header by the
-# lexicon); a policy that lists them in sensitive_entities adds them back.
-IDENTIFIER_ENTITIES: tuple[str, ...] = (
-    "CN_RESIDENT_ID", "PHONE_NUMBER", "CN_BANK_CARD", "CN_LICENSE_PLATE", "CN_PASSPORT", "CN_HMT_PERMIT",
-    "EMAIL_ADDRESS", "IP_ADDRESS", "PERSON", "LOCATION",
-)
+from detectors import vocabulary
+
+# Personal identifiers that must not survive raw in a column the spec transforms or does not mention:
+# the vocabulary's direct identifiers (not CN_USCC, a company's public code, nor TRADE_SECRET, judged
+# from the header by the lexicon); a policy that lists more in sensitive_entities adds them.
+IDENTIFIER_ENTITIES: tuple[str, ...] = tuple(sorted(vocabulary.direct_identifiers()))
 
 
 def column_entities(column: pd.Series, min_share: float = 0.5) -> dict[str, dict[str, int]]:
@@ -53,15 +51,11 @@ def _lexicon():  # noqa: ANN202 - detectors.TradeSecretLexicon, imported lazily
 def class_sizes(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
     """For each row, how many rows share its combination of `columns` (its equivalence class).
 
-    Empty cells form a value of their own: a missing district still narrows down who a row is.
+    The one definition of a class (`anonymizers.classes`): a missing cell is a value of its own.
     """
-    if len(frame) == 0:
-        return pd.Series([], dtype="int64", index=frame.index)
-    codes = np.column_stack(
-        [pd.factorize(frame[name], use_na_sentinel=False)[0] for name in columns]
-    )
-    _, inverse, counts = np.unique(codes, axis=0, return_inverse=True, return_counts=True)
-    return pd.Series(counts[inverse.reshape(-1)], index=frame.index, dtype="int64")
+    from anonymizers.classes import class_sizes as sizes
+
+    return pd.Series(sizes(frame, columns), index=frame.index, dtype="int64")
 
 
 def empty_cells(frame: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,123 @@
+"""Equivalence classes: the one definition of "records that share their values on some columns".
+
+k-anonymity, suppression, risk, the guard's uniqueness attack and the quality gate all count
+classes through this module, so they agree on what a class is:
+
+- values are compared as text (``"1"`` from a CSV and ``1`` from a database are one value);
+- a missing cell is a value of its own (a missing district still narrows down who a record is),
+  and all kinds of missing (``None``, ``NaN``, ``pd.NA``) are the same value;
+- the class of a row does not depend on which chunk it came in: :func:`row_keys` hashes the
+  values themselves, so counts summed chunk by chunk (:class:`ClassCounter`) equal the count
+  over the whole table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+NULL_TOKEN = "\x00<null>"
+
+
+def _as_text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    return frame[list(columns)].astype("string").fillna(NULL_TOKEN)
+
+
+def class_codes(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """A dense class number per row (0 … classes - 1), in order of first appearance."""
+    if not len(columns):
+        return np.zeros(len(frame), dtype=np.int64)
+    text = _as_text(frame, columns)
+    key = np.zeros(len(frame), dtype=np.int64)
+    for name in text.columns:
+        codes, uniques = pd.factorize(text[name])
+        key = key * max(len(uniques), 1) + codes
+        key = pd.factorize(key)[0].astype(np.int64)  # stays dense, so the product cannot overflow
+    return key
+
+
+def class_sizes(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """For each row, how many rows of ``frame`` share its values on ``columns``."""
+    codes = class_codes(frame, columns)
+    if not len(codes):
+        return np.zeros(0, dtype=np.int64)
+    return np.bincount(codes)[codes]
+
+
+def row_keys(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """A 64-bit key per row from its values on ``columns``, the same in every chunk.
+
+    Distinct value combinations collide with probability about n² / 2⁶⁵ (1e-8 for a million rows).
+    """
+    if not len(columns):
+        return np.zeros(len(frame), dtype=np.uint64)
+    text = _as_text(frame, columns)
+    return pd.util.hash_pandas_object(text, index=False).to_numpy(dtype=np.uint64)
+
+
+class ClassCounter:
+    """Class sizes accumulated chunk by chunk; memory grows with the number of classes, not rows."""
+
+    def __init__(self, columns: Sequence[str]) -> None:
+        self.columns = list(columns)
+        self.keys = np.zeros(0, dtype=np.uint64)
+        self.counts = np.zeros(0, dtype=np.int64)
+        self.records = 0
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        self.add_keys(row_keys(chunk, self.columns))
+
+    def add_keys(self, keys: np.ndarray) -> None:
+        self.records += len(keys)
+        if not len(keys):
+            return
+        merged = np.concatenate([self.keys, keys])
+        weights = np.concatenate([self.counts, np.ones(len(keys), dtype=np.int64)])
+        order = np.argsort(merged, kind="stable")
+        merged, weights = merged[order], weights[order]
+        starts = np.flatnonzero(np.r_[True, merged[1:] != merged[:-1]])
+        self.keys = merged[starts]
+        self.counts = np.add.reduceat(weights, starts)
+
+    def sizes_of(self, keys: np.ndarray) -> np.ndarray:
+        """The class size of each key (0 for a key never counted)."""
+        if not len(self.keys):
+            return np.zeros(len(keys), dtype=np.int64)
+        where = np.searchsorted(self.keys, keys)
+        where = np.minimum(where, len(self.keys) - 1)
+        found = self.keys[where] == keys
+        return np.where(found, self.counts[where], 0)
+
+    @property
+    def classes(self) -> int:
+        return len(self.keys)
+
+    @property
+    def smallest(self) -> int:
+        return int(self.counts.min()) if len(self.counts) else 0
+
+    def small_keys(self, k: int) -> np.ndarray:
+        """Keys of the classes with fewer than ``k`` records."""
+        return self.keys[self.counts < k]
+
+    def frequencies(self) -> dict[int, int]:
+        """Class size → number of classes of that size (the input of population-uniqueness models)."""
+        sizes, number = np.unique(self.counts, return_counts=True)
+        return {int(s): int(c) for s, c in zip(sizes, number, strict=True)}
+
+
+def count_classes(chunks: Iterable[pd.DataFrame], columns: Sequence[str]) -> ClassCounter:
+    counter = ClassCounter(columns)
+    for chunk in chunks:
+        counter.add(chunk)
+    return counter
+
+
+def drop_classes(chunk: pd.DataFrame, columns: Sequence[str], doomed: np.ndarray) -> pd.DataFrame:
+    """The chunk without the rows whose class key is in ``doomed`` (from :meth:`ClassCounter.small_keys`)."""
+    if not len(doomed) or not len(columns):
+        return chunk
+    keep = ~np.isin(row_keys(chunk, columns), doomed)
+    return chunk[keep]

@@ -1,0 +1,394 @@
+"""The guard's checks, each measured on the output (and the input where a leak is looked for)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from anonymizers.guard import (
+    Chunks,
+    Verdict,
+    curable,
+    leaks,
+    masks,
+    names,
+    personal_entities,
+    risk_figures,
+    token_columns,
+    uniqueness,
+    waivers_of,
+)
+from anonymizers.guard.rules import GuardRules
+from catalog.record import Check, ColumnFinding, ColumnPlan, Decision
+from detectors import vocabulary
+
+NUMERIC_SHARE = 0.9
+MASK_SAMPLE = 50_000  # distinct masked values evaluated per column
+
+
+def _numeric_columns(chunks: Chunks) -> set[str]:
+    """Columns whose first chunk is (almost) all numbers: measures, unless declared otherwise."""
+    for chunk in chunks():
+        found = set()
+        for name in chunk.columns:
+            text = chunk[name].astype("string").dropna()
+            if len(text) and pd.to_numeric(text, errors="coerce").notna().mean() >= NUMERIC_SHARE:
+                found.add(str(name))
+        return found
+    return set()
+
+
+class Assessment:
+    """One evaluation of one output; ``run`` returns the verdict."""
+
+    def __init__(self, input_chunks: Chunks, output_chunks: Chunks, input_profile, plan: list[ColumnPlan],
+                 rules: GuardRules, rows_in: int, suppressed: int, model_check: tuple[bool, int] | None) -> None:
+        from detectors import load_lexicon, profile_chunks
+
+        self.input_chunks, self.output_chunks = input_chunks, output_chunks
+        self.input_profile, self.plan, self.rules = input_profile, plan, rules
+        self.rows_in, self.suppressed, self.model_check = rows_in, suppressed, model_check
+        self.output_profile = profile_chunks(output_chunks(), lexicon=load_lexicon(), min_share=rules.min_share)
+        self.published = [c.name for c in self.output_profile.columns]
+        self.by_column = {p.column: p for p in plan}
+        self.input_entities = personal_entities(input_profile)
+        self.as_is = {p.column for p in plan if p.action == "keep" and p.source == "spec"}
+        self.surrogates = {p.column: p.entity for p in plan if p.action == "surrogate"}
+        self.direct = set(rules.direct_identifiers) | vocabulary.direct_identifiers()
+        self.personal = "personal_information" in rules.basis or self._about_people()
+        self.figures: dict[str, object] = {}
+        self.residual: list[ColumnFinding] = []
+
+    # -- what a column is -------------------------------------------------------------------------
+    def _about_people(self) -> bool:
+        """Are the records about people? Yes when a column holds an entity only people have (a name, a
+        resident ID, a card …), unless each row is an organisation, keyed by its own unique credit code
+        (an enterprise register names its legal representative; it is not a register of people)."""
+        person_only = vocabulary.person_only()
+        if not any(e in person_only for e in self.input_entities.values()):
+            return False
+        codes = [name for name, e in self.input_entities.items() if e == "CN_USCC"]
+        codes += [c.name for c in self.input_profile.columns if c.primary == "CN_USCC"]
+        if not codes:
+            return True
+        from anonymizers.classes import count_classes
+
+        for name in set(codes):
+            counter = count_classes(self.input_chunks([name]), [name])
+            if counter.records and counter.classes / counter.records >= 0.95:
+                return False
+        return True
+
+    def _kinds(self, column) -> set[str]:  # noqa: ANN001 - a detectors ColumnProfile
+        kinds = set()
+        types = {e.type for e in column.entities}
+        plan = self.by_column.get(column.name)
+        declared = {plan.entity, plan.detected} if plan else set()
+        if (types | declared) & self.direct:
+            kinds.add("direct_identifier")
+        if vocabulary.RECORD_IDENTIFIER in types:
+            kinds.add("record_identifier")
+        if column.quasi_identifier:
+            kinds.add("quasi_identifier")
+        return kinds
+
+    # -- checks ------------------------------------------------------------------------------------
+    def never_raw(self) -> Check:
+        hits = []
+        for column in self.output_profile.columns:
+            for item in column.evidence:
+                if item.type not in self.rules.never_raw or item.matches == 0:
+                    continue
+                if self.surrogates.get(column.name) == item.type:
+                    continue
+                hits.append(f"{column.name}: {item.matches} raw {item.type}")
+                self.residual.append(ColumnFinding(column=column.name, entity=item.type,
+                                                   share=round(item.share, 4), score=1.0))
+        figure = "no never-raw identifier in any published cell" if not hits else "; ".join(hits)
+        return Check(name="never_raw", passed=not hits, figure=figure,
+                     requirement=f"no cell of any column, kept ones included, holds {sorted(self.rules.never_raw)}")
+
+    def rescan(self) -> Check:
+        strong = vocabulary.strong()
+        found = []
+        for column in self.output_profile.columns:
+            if column.name in self.as_is:
+                continue
+            present = {e.type for e in column.entities}
+            for item in column.evidence:
+                if item.type not in self.direct or item.type in self.rules.never_raw or item.matches == 0:
+                    continue
+                if self.surrogates.get(column.name) == item.type:
+                    continue
+                if item.type in strong or item.type in present:
+                    found.append(ColumnFinding(column=column.name, entity=item.type,
+                                               share=round(item.share, 4), score=round(item.score, 4)))
+        prose = self._prose_columns()
+        for name in prose:
+            if self.surrogates.get(name) == "PERSON" or name in self.as_is:
+                continue
+            cells = sum(names.cells_with_names(chunk[name]) for chunk in self.output_chunks([name]))
+            if cells and not any(f.column == name and f.entity == "PERSON" for f in found):
+                found.append(ColumnFinding(column=name, entity="PERSON", share=round(cells / max(self._rows(), 1), 4),
+                                           score=1.0))
+        self.residual.extend(found)
+        figure = ("no raw identifier found in the output" if not found else
+                  "; ".join(f"{f.column}: {f.share:.1%} raw {f.entity}" for f in found))
+        return Check(name="rescan", passed=not found, figure=figure,
+                     requirement="the rescan of the output (two independent name finders for prose) finds no raw "
+                                 "identifier outside columns published as is")
+
+    def coverage(self) -> Check:
+        problems, waived = [], {}
+        quasi = set(self.rules.quasi_identifiers)
+        for column in self.input_profile.columns:
+            kinds = self._kinds(column)
+            plan = self.by_column.get(column.name)
+            if not kinds or plan is None or plan.action != "keep":
+                continue
+            if "direct_identifier" in kinds:
+                continue  # judged by direct_identifiers / rescan: a direct identifier cannot be waived
+            if column.name in quasi:
+                continue
+            if column.name in self.rules.waivers:
+                waived[column.name] = sorted(kinds)[0]
+                continue
+            problems.append(f"{column.name} ({' and '.join(sorted(kinds)).replace('_', ' ')}) is published raw")
+        self.waivers = waivers_of(self.rules, waived)
+        self.figures["waivers"] = len(waived)
+        figure = (f"every detected identifier or quasi-identifier column is treated, declared or waived"
+                  f"{f' ({len(waived)} waived)' if waived else ''}") if not problems else "; ".join(problems)
+        return Check(name="coverage", passed=not problems, figure=figure,
+                     requirement="each column detected as a quasi-identifier or record identifier is treated, "
+                                 "listed in privacy.quasi_identifiers or waived with a reason in privacy.waivers")
+
+    def direct_identifiers(self) -> Check:
+        allowed = self.rules.target_rules.direct_identifier_actions if self.rules.target_rules else frozenset()
+        direct = [(c.name, self.by_column[c.name]) for c in self.input_profile.columns
+                  if "direct_identifier" in self._kinds(c) and c.name in self.by_column]
+        # Prose is scrubbed span by span with the class's actions; the rescan and leak search verify it.
+        bad = [(name, p) for name, p in direct if p.action not in allowed and p.action != "scrub"]
+        figure = (f"{len(direct) - len(bad)} of {len(direct)} direct-identifier columns treated"
+                  + (": " + ", ".join(f"{n} ({p.detected or p.entity}) is '{p.action}'" for n, p in bad)
+                     if bad else ""))
+        return Check(name="direct_identifiers", passed=not bad, figure=figure,
+                     requirement=f"each direct identifier is one of {sorted(allowed)} for {self.rules.target}")
+
+    def trade_secrets(self) -> Check:
+        secrets = [p for p in self.plan if p.trade_secret or p.detected == vocabulary.TRADE_SECRET]
+        bad = [p for p in secrets if p.action not in self.rules.trade_secret_actions]
+        figure = (f"{len(secrets) - len(bad)} of {len(secrets)} trade-secret columns removed or aggregated"
+                  + (": " + ", ".join(f"{p.column} is '{p.action}'" for p in bad) if bad else ""))
+        return Check(name="trade_secrets", passed=not bad, figure=figure,
+                     requirement=f"each trade-secret column is one of {sorted(self.rules.trade_secret_actions)}")
+
+    def privacy(self) -> list[Check]:
+        rules, quasi = self.rules, list(self.rules.quasi_identifiers)
+        k = rules.required_k
+        self.risk_after = risk_figures(self.output_chunks, quasi) if quasi else None
+        risk = self.risk_after
+        if risk is None and quasi:
+            return [Check(name="suppression", passed=False, figure=f"all {self.suppressed} records suppressed",
+                          requirement=f"classes of at least k = {k} over {', '.join(quasi)}")]
+        if risk is None:
+            personal = "personal_information" in rules.basis or self.personal
+            figure = ("no quasi-identifiers declared" if personal else
+                      "not applicable: the dataset holds no personal information")
+            return [Check(name="k_anonymity", passed=not personal, figure=figure,
+                          requirement="personal data names its quasi-identifiers in privacy.quasi_identifiers")]
+        limit = rules.suppression_limit
+        share = self.suppressed / self.rows_in if self.rows_in else 0.0
+        max_risk = rules.target_rules.max_risk if rules.target_rules else 1.0
+        checks = []
+        if self.model_check is not None:
+            anonymous, violating = self.model_check
+            checks.append(Check(name="privacy_model", passed=anonymous, figure=f"{violating} records in violating "
+                                "classes", requirement=f"{rules.privacy_model_label} on {rules.sensitive}"))
+        return checks + [
+            Check(name="k_anonymity", passed=risk.min_class_size >= k,
+                  figure=f"smallest class {risk.min_class_size} over {', '.join(quasi)}", requirement=f"k >= {k}"),
+            Check(name="suppression", passed=share <= limit, figure=f"{self.suppressed} records suppressed "
+                  f"({share:.2%})", requirement=f"at most {limit:.0%} of records"),
+            Check(name="reidentification_risk", passed=risk.prosecutor_highest <= max_risk,
+                  figure=f"highest prosecutor risk {risk.prosecutor_highest:.3f}",
+                  requirement=f"<= {max_risk} for {rules.target}"),
+        ]
+
+    def attack_columns(self) -> list[str]:
+        """Published columns an attacker can link on: not tokens, not prose, not plain measures."""
+        tokens = token_columns(self.plan)
+        prose = set(self._prose_columns())
+        numeric = _numeric_columns(self.output_chunks)
+        quasi = {c.name for c in self.input_profile.columns if c.quasi_identifier} | set(self.rules.quasi_identifiers)
+        return [c for c in self.published
+                if c not in tokens and c not in prose and (c not in numeric or c in quasi)]
+
+    def uniqueness(self) -> Check:
+        columns = self.attack_columns()
+        found = uniqueness.sample_uniqueness(self.output_chunks, columns, self.rules.uniqueness_max_columns)
+        self.figures["uniqueness"] = {"columns": list(columns), "max_size": found.max_size,
+                                      "unique_records": found.unique_records, "records": found.records,
+                                      "share": round(found.share, 6),
+                                      "smallest_combination": list(found.smallest_combination or [])}
+        limit = self.rules.target_rules.max_unique_share if self.rules.target_rules else 0.0
+        example = (f"; e.g. on {', '.join(found.smallest_combination)}" if found.smallest_combination else "")
+        figure = (f"{found.unique_records} of {found.records} records ({found.share:.2%}) unique on some "
+                  f"combination of up to {found.max_size} of {len(columns)} published columns{example}")
+        return Check(name="uniqueness", passed=found.share <= limit, figure=figure,
+                     requirement=f"at most {limit:.2%} of records unique on any combination of up to "
+                                 f"{found.max_size} published columns, declared or not")
+
+    def population_uniqueness(self) -> Check:
+        quasi = list(self.rules.quasi_identifiers)
+        frequencies = uniqueness.frequencies_of(self.output_chunks(quasi), quasi)
+        found = uniqueness.zayatz(frequencies, self.rules.sampling_fraction)
+        self.figures["population_uniqueness"] = {"model": found.model, "sampling_fraction": found.sampling_fraction,
+                                                 "sample_uniques": found.sample_uniques,
+                                                 "population_uniques": round(found.population_uniques, 3),
+                                                 "share": round(found.share, 6)}
+        limit = self.rules.target_rules.max_population_unique_share if self.rules.target_rules else 0.0
+        return Check(name="population_uniqueness", passed=found.share <= limit,
+                     figure=f"{found.population_uniques:.1f} estimated population uniques ({found.share:.2%}, "
+                            f"Zayatz, sampling fraction {found.sampling_fraction:g})",
+                     requirement=f"at most {limit:.2%} of records unique in the population")
+
+    def leak_search(self) -> Check | None:
+        if not self.input_entities and not self._input_prose():
+            return None
+        prose_in = {name: _token_entity for name in self._input_prose()}
+        known = leaks.collect(self.input_chunks(), self.input_entities, prose_in)
+        if known.empty:
+            return None
+        skip: dict[str, set[str]] = {}
+        for name in self.as_is:
+            if name in self.input_entities:
+                skip.setdefault(name, set()).add(self.input_entities[name])
+        for name in self.surrogates:
+            skip.setdefault(name, set()).update({"PERSON", "LOCATION"})
+        counts = leaks.LeakCount()
+        prose = set(self._prose_columns())
+        first = {n[0] for n in known.names}
+        for chunk in self.output_chunks():
+            leaks.search_chunk(chunk, known, prose, skip, counts, first)
+        self.figures["leaks"] = {f"{c}:{e}": n for (c, e), n in sorted(counts.cells.items())}
+        figure = ("no identifier value of the input found in any published cell" if not counts.cells else
+                  "; ".join(f"{c}: {n} cells hold a {e} of the input" for (c, e), n in sorted(counts.cells.items())))
+        return Check(name="leak_search", passed=not counts.cells, figure=figure,
+                     requirement="no published cell holds an identifier value of the input (normalised; names also "
+                                 "inside text), outside the column published as is")
+
+    def mask_strength(self) -> Check | None:
+        weakest: dict[str, tuple[float, int]] = {}
+        prose = set(self._prose_columns())
+        for chunk in self.output_chunks():
+            for name in chunk.columns:
+                values = chunk[name].astype("string").dropna()
+                values = values[values.str.contains(masks.MASK_CHAR, regex=False)]
+                if values.empty:
+                    continue
+                if name in prose:
+                    tokens = values.str.findall(masks.MASKED_TOKEN.pattern).explode().dropna()
+                    items = [(masks.token_entity(t), t) for t in tokens.unique().tolist()[:MASK_SAMPLE]
+                             if masks.MASK_CHAR in t and any(c.isdigit() for c in t)]
+                else:
+                    entity = self._entity_of(name)
+                    items = [(entity, v) for v in values.unique().tolist()[:MASK_SAMPLE]]
+                for entity, shown in items:
+                    if entity is None:
+                        continue
+                    label = f"{name} ({entity})"
+                    count = masks.candidates(entity, shown)
+                    visible = masks.shown_characters(shown.split("@", 1)[0] if entity == "EMAIL_ADDRESS" else shown)
+                    low, most = weakest.get(label, (float("inf"), 0))
+                    weakest[label] = (min(low, count), max(most, visible))
+        if not weakest:
+            return None
+        minimum = self.rules.mask_min_candidates
+        problems = []
+        for label, (low, most) in sorted(weakest.items()):
+            entity = label.rsplit("(", 1)[1].rstrip(")")
+            cap = self.rules.mask_max_shown.get(entity)
+            if low < minimum:
+                problems.append(f"{label}: a masked value leaves {low:,.0f} candidate originals")
+            if cap is not None and most > cap:
+                problems.append(f"{label}: a mask shows {most} characters (at most {cap})")
+        self.figures["mask_strength"] = {k: {"fewest_candidates": v[0], "most_shown": v[1]} for k, v in weakest.items()}
+        figure = ("; ".join(problems) if problems else
+                  "; ".join(f"{label}: at least {low:,.0f} candidates" for label, (low, _) in sorted(weakest.items())))
+        return Check(name="mask_strength", passed=not problems, figure=figure,
+                     requirement=f"each masked value is consistent with at least {minimum:,.0f} originals and shows "
+                                 "no more characters than the policy allows for its entity")
+
+    # -- helpers -----------------------------------------------------------------------------------
+    def _prose_columns(self) -> list[str]:
+        scrubbed = {p.column for p in self.plan if p.action == "scrub"}
+        return [c.name for c in self.output_profile.columns if c.free_text or c.name in scrubbed]
+
+    def _input_prose(self) -> list[str]:
+        return [c.name for c in self.input_profile.columns if c.free_text]
+
+    def _entity_of(self, name: str) -> str | None:
+        plan = self.by_column.get(name)
+        return self.input_entities.get(name) or (plan.detected or plan.entity if plan else None)
+
+    def _rows(self) -> int:
+        return self.output_profile.rows
+
+    # -- the verdict -------------------------------------------------------------------------------
+    def run(self) -> Verdict:
+        from anonymizers.guard.evaluation import evaluation
+
+        rules = self.rules
+        self.waivers = []
+        self.risk_after = None
+        checks: list[Check] = []
+        if rules.reclassifying:
+            checks.append(Check(name="basis_curable", passed=curable(rules.basis), figure=f"basis {list(rules.basis)}",
+                                requirement="only ['personal_information', 'trade_secret'] can be cured by "
+                                            "desensitization (Art. 9)"))
+            checks.append(self.direct_identifiers())
+        checks += [self.never_raw(), self.rescan()]
+        if rules.reclassifying or self.personal:
+            checks.append(self.coverage())
+        if rules.reclassifying:
+            checks.append(self.trade_secrets())
+        if rules.reclassifying or rules.quasi_identifiers:
+            checks.extend(self.privacy())
+        if self.personal and self._rows():
+            checks.append(self.uniqueness())
+            if rules.quasi_identifiers and self.risk_after is not None:
+                checks.append(self.population_uniqueness())
+        checks.extend(c for c in (self.leak_search(), self.mask_strength()) if c is not None)
+        decision = _decision(rules, checks, self.waivers)
+        return Verdict(decision=decision, evaluation=evaluation(self, checks, decision), residual=self.residual,
+                       risk_after=self.risk_after)
+
+
+def _token_entity(token: str) -> str | None:
+    """The strong entity a token from the input's prose validates as, if any."""
+    from detectors import validate
+
+    for entity in ("CN_RESIDENT_ID", "PHONE_NUMBER", "CN_BANK_CARD", "EMAIL_ADDRESS"):
+        try:
+            if validate(entity, token):
+                return entity
+        except KeyError:
+            continue
+    return None
+
+
+def _decision(rules: GuardRules, checks: Sequence[Check], waivers) -> Decision:  # noqa: ANN001
+    base = dict(declared_class=rules.declared, basis=list(rules.basis), target_class=rules.target,
+                policy_version=rules.policy_version, policy_sha256=rules.policy_sha256, checks=list(checks),
+                waivers=list(waivers))
+    failed = [c for c in checks if not c.passed]
+    if failed:
+        reason = "; ".join(f"{c.name} failed ({c.figure}; needs {c.requirement})" for c in failed)
+        # A failed check publishes nothing, whatever the declared class: the guard decides, not the spec.
+        return Decision(**base, published_class="not_open", reclassified=False, reason=reason)
+    if rules.reclassifying:
+        reason = f"reclassified {rules.declared} → {rules.target}: all {len(checks)} checks passed"
+    else:
+        reason = f"published as declared ({rules.declared}): all {len(checks)} checks passed"
+    return Decision(**base, published_class=rules.target, reclassified=rules.reclassifying, reason=reason)

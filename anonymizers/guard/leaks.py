@@ -1,0 +1,167 @@
+"""Leak search: look for the input's own identifier values in every published cell.
+
+Whatever a detector misses, a value copied from an identifier column of the input into the output
+(a kept column, a remark, a column that was meant to be treated) is found here, because the
+search does not ask what a value looks like, only whether it was an identifier in the input.
+Values are compared normalised (full-width forms folded, spaces, dashes, dots and brackets
+removed, letters upper-cased) and as 64-bit hashes, so memory grows with distinct identifiers,
+not rows, and no value is kept in the clear. Names are also searched as substrings of prose.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+SEPARATORS = r"[\s\-\u2010-\u2015_()（）\[\]【】·•・./\\]"
+# Runs of letters and digits in prose that could be a copied identifier (phones, IDs, cards, codes).
+TOKEN = r"[0-9A-Za-z@+%]{6,}"
+NAME_LENGTHS = (2, 3, 4)
+# At most this many distinct names are searched inside prose (each distinct prose text is walked once).
+NAME_LIMIT = 500_000
+
+
+def normalise(values: pd.Series) -> pd.Series:
+    """Text as it compares for a leak: NFKC-folded, separators removed, upper-case."""
+    text = values.astype("string").str.normalize("NFKC")
+    return text.str.replace(SEPARATORS, "", regex=True).str.upper()
+
+
+def hashes(values: pd.Series, shortest: int = 4) -> np.ndarray:
+    """Sorted distinct 64-bit hashes of the normalised values of at least ``shortest`` characters
+    (shorter codes, 男 or 01, are not identifiers whatever column they came from)."""
+    text = normalise(values).dropna()
+    text = text[text.str.len() >= shortest]
+    if text.empty:
+        return np.zeros(0, dtype=np.uint64)
+    return np.unique(pd.util.hash_array(text.to_numpy(dtype=object)))
+
+
+def _member(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
+    if not len(table) or not len(keys):
+        return np.zeros(len(keys), dtype=bool)
+    where = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    return table[where] == keys
+
+
+@dataclass
+class InputIdentifiers:
+    """The identifier values of the input, hashed, per entity; names kept for substring search."""
+
+    by_entity: dict[str, np.ndarray] = field(default_factory=dict)
+    names: set[str] = field(default_factory=set)
+    columns: dict[str, str] = field(default_factory=dict)  # input column -> its entity
+
+    def add(self, entity: str, values: pd.Series) -> None:
+        found = hashes(values, 2 if entity == "PERSON" else 4)
+        current = self.by_entity.get(entity)
+        self.by_entity[entity] = found if current is None else np.union1d(current, found)
+        if entity == "PERSON" and len(self.names) < NAME_LIMIT:
+            text = normalise(values).dropna()
+            self.names.update(t for t in text.unique().tolist() if len(t) in NAME_LENGTHS and not t.isascii())
+
+    @property
+    def empty(self) -> bool:
+        return not any(len(v) for v in self.by_entity.values()) and not self.names
+
+
+def collect(chunks: Iterable[pd.DataFrame], columns: dict[str, str],
+            prose_tokens: dict[str, object] | None = None) -> InputIdentifiers:
+    """Hash the values of the input's identifier ``columns`` (column -> entity), chunk by chunk.
+
+    ``prose_tokens`` maps free-text columns to a validator ``(token) -> entity | None``: tokens of
+    those columns that validate as an identifier are added under their entity, so a phone number
+    inside a remark is searched for too.
+    """
+    found = InputIdentifiers(columns=dict(columns))
+    wanted = [*columns, *(prose_tokens or {})]
+    for chunk in chunks:
+        for name in wanted:
+            if name not in chunk.columns:
+                continue
+            if name in columns:
+                found.add(columns[name], chunk[name])
+            if prose_tokens and name in prose_tokens:
+                tokens = chunk[name].astype("string").dropna().str.findall(TOKEN).explode().dropna()
+                for entity, group in _validated(tokens.unique().tolist(), prose_tokens[name]).items():
+                    found.add(entity, pd.Series(group, dtype="string"))
+    return found
+
+
+def _validated(tokens: list[str], validator) -> dict[str, list[str]]:  # noqa: ANN001 - a callable
+    groups: dict[str, list[str]] = {}
+    for token in tokens:
+        entity = validator(token)
+        if entity:
+            groups.setdefault(entity, []).append(token)
+    return groups
+
+
+@dataclass
+class LeakCount:
+    cells: Counter = field(default_factory=Counter)  # (output column, entity) -> cells holding a leak
+
+    def total(self) -> int:
+        return sum(self.cells.values())
+
+
+def search_chunk(chunk: pd.DataFrame, known: InputIdentifiers, prose: set[str],
+                 skip: dict[str, set[str]], counts: LeakCount, first_chars: set[str] | None = None) -> None:
+    """Count the cells of ``chunk`` holding an input identifier: as the whole cell, as a token of a
+    prose cell, and (names) as a substring of a prose cell. ``skip`` maps a column to the entities
+    not searched there (a column published as is may hold its own values)."""
+    for column in chunk.columns:
+        values = chunk[column].astype("string").dropna()
+        if values.empty:
+            continue
+        cells = normalise(values)
+        keys = pd.util.hash_array(cells.to_numpy(dtype=object))
+        for entity, table in known.by_entity.items():
+            if entity in skip.get(column, ()):
+                continue
+            hit = _member(keys, table)
+            if column in prose and not hit.all():
+                hit |= _token_hits(values, table)
+            if hit.any():
+                counts.cells[(column, entity)] += int(hit.sum())
+        if column in prose and known.names and "PERSON" not in skip.get(column, ()):
+            hits = _name_hits(cells, known.names, first_chars or {n[0] for n in known.names})
+            if hits:
+                counts.cells[(column, "PERSON")] += hits
+
+
+def _token_hits(values: pd.Series, table: np.ndarray) -> np.ndarray:
+    tokens = values.str.findall(TOKEN).explode().dropna()
+    if tokens.empty:
+        return np.zeros(len(values), dtype=bool)
+    keys = pd.util.hash_array(normalise(tokens).to_numpy(dtype=object))
+    hit_rows = pd.Series(_member(keys, table), index=tokens.index).groupby(level=0).any()
+    return hit_rows.reindex(values.index, fill_value=False).to_numpy(dtype=bool)
+
+
+def _name_hits(cells: pd.Series, names: set[str], first_chars: set[str]) -> int:
+    """Prose cells that contain one of the input's names (each distinct text walked once)."""
+    counts = cells.value_counts()
+    hits = 0
+    for text, weight in zip(counts.index.tolist(), counts.tolist(), strict=True):
+        if _contains_name(text, names, first_chars):
+            hits += int(weight)
+    return hits
+
+
+def _contains_name(text: str, names: set[str], first_chars: set[str]) -> bool:
+    for i, char in enumerate(text):
+        if char in first_chars:
+            for size in NAME_LENGTHS:
+                if text[i : i + size] in names:
+                    return True
+    return False
+
+
+def is_prose_token(token: str) -> bool:
+    return bool(re.fullmatch(TOKEN, token))
