@@ -422,8 +422,11 @@ def _candidates(doc: _Text) -> tuple[dict[tuple[int, int], bool], set[tuple[int,
         function_word = own_start == start and len(own) == surname and own_tag[:1] in FUNCTION_TAGS
         for size in (1, 2):
             given = text[start + surname : start + surname + size]
-            # 请|于|周五: a surname that jieba reads as a function word needs a name-like given part.
-            if not function_word or not in_dictionary(given) or dictionary_tag(given).startswith(NAME_TAGS):
+            # 请|于|周五: a surname that jieba reads as a function word needs a name-like given part,
+            # unless a role word announces a person (代领人曾飞: 曾 is a surname there).
+            announced = doc.role_before(start) and given[:1] not in NOT_GIVEN_CHARS | TRIM_CHARS
+            if (announced or not function_word or not in_dictionary(given)
+                    or dictionary_tag(given).startswith(NAME_TAGS)):
                 add(start, start + surname + size, False)
     return found, common
 

@@ -56,6 +56,13 @@ def findings_from(profile) -> list[ColumnFinding]:
     ]
 
 
+def _holds_spans(column, policy: Policy) -> bool:  # noqa: ANN001 - a detectors ColumnProfile
+    """Free text with identifiers in it, or any column where identifiers were found in some cells
+    without the column as a whole being one (a remark column that is mostly short notes)."""
+    evidence = [e for e in column.evidence if e.matches and e.type in policy.direct_identifiers]
+    return bool(evidence) and (column.free_text or not column.entities)
+
+
 def build_plan(spec: ReleaseSpec, policy: Policy, profile, columns: list[str],
                base: Path | None = None) -> list[ColumnPlan]:
     """One plan entry per column; relative hierarchy files are taken from `base` (the spec's folder)."""
@@ -70,9 +77,9 @@ def build_plan(spec: ReleaseSpec, policy: Policy, profile, columns: list[str],
             params = {f: getattr(rule, f) for f in _PARAM_FIELDS if getattr(rule, f) is not None}
             if rule.hierarchy and base is not None:
                 params["hierarchy"] = str((base / rule.hierarchy).resolve())
-        elif profile.column(name).free_text and any(e.matches for e in profile.column(name).evidence):
+        elif _holds_spans(profile.column(name), policy):
             # Prose holding identifiers: each span gets its entity's operator (see anonymizers.text).
-            # The column as a whole is no identifier: the rescan judges the spans that are left.
+            # The column as a whole is no identifier: the guard judges the spans that are left.
             action, source, params = "scrub", "policy", {}
         elif entity and entity in policy.entity_defaults:
             default = policy.entity_defaults[entity]

@@ -124,9 +124,10 @@ class Assessment:
                 if item.type in strong or item.type in present:
                     found.append(ColumnFinding(column=column.name, entity=item.type,
                                                share=round(item.share, 4), score=round(item.score, 4)))
-        prose = self._prose_columns()
-        for name in prose:
-            if self.surrogates.get(name) == "PERSON" or name in self.as_is:
+        # Names by the second finder, in every published text column (not only those read as prose).
+        tokens = token_columns(self.plan) - {p.column for p in self.plan if p.action == "scrub"}
+        for name in self.published:
+            if self.surrogates.get(name) == "PERSON" or name in self.as_is or name in tokens:
                 continue
             cells = sum(names.cells_with_names(chunk[name]) for chunk in self.output_chunks([name]))
             if cells and not any(f.column == name and f.entity == "PERSON" for f in found):
@@ -260,10 +261,7 @@ class Assessment:
         known = leaks.collect(self.input_chunks(), self.input_entities, prose_in)
         if known.empty:
             return None
-        skip: dict[str, set[str]] = {}
-        for name in self.as_is:
-            if name in self.input_entities:
-                skip.setdefault(name, set()).add(self.input_entities[name])
+        skip: dict[str, set[str]] = {name: {name} for name in self.as_is}  # its own values, no others
         for name in self.surrogates:
             skip.setdefault(name, set()).update({"PERSON", "LOCATION"})
         counts = leaks.LeakCount()

@@ -51,23 +51,24 @@ def _member(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
 
 @dataclass
 class InputIdentifiers:
-    """The identifier values of the input, hashed, per entity; names kept for substring search."""
+    """The identifier values of the input, hashed, per source column (with its entity); names also
+    kept for substring search. A prose column's validated tokens are a source of their own."""
 
-    by_entity: dict[str, np.ndarray] = field(default_factory=dict)
+    by_source: dict[str, tuple[str, np.ndarray]] = field(default_factory=dict)
     names: set[str] = field(default_factory=set)
-    columns: dict[str, str] = field(default_factory=dict)  # input column -> its entity
 
-    def add(self, entity: str, values: pd.Series) -> None:
-        found = hashes(values, 2 if entity == "PERSON" else 4)
-        current = self.by_entity.get(entity)
-        self.by_entity[entity] = found if current is None else np.union1d(current, found)
+    def add(self, source: str, entity: str, values: pd.Series) -> None:
+        found = hashes(values, 2 if entity == "PERSON" else 6)
+        previous = self.by_source.get(source)
+        merged = found if previous is None else np.union1d(previous[1], found)
+        self.by_source[source] = (entity, merged)
         if entity == "PERSON" and len(self.names) < NAME_LIMIT:
             text = normalise(values).dropna()
             self.names.update(t for t in text.unique().tolist() if len(t) in NAME_LENGTHS and not t.isascii())
 
     @property
     def empty(self) -> bool:
-        return not any(len(v) for v in self.by_entity.values()) and not self.names
+        return not any(len(table) for _, table in self.by_source.values()) and not self.names
 
 
 def collect(chunks: Iterable[pd.DataFrame], columns: dict[str, str],
@@ -75,21 +76,21 @@ def collect(chunks: Iterable[pd.DataFrame], columns: dict[str, str],
     """Hash the values of the input's identifier ``columns`` (column -> entity), chunk by chunk.
 
     ``prose_tokens`` maps free-text columns to a validator ``(token) -> entity | None``: tokens of
-    those columns that validate as an identifier are added under their entity, so a phone number
-    inside a remark is searched for too.
+    those columns that validate as an identifier are added, so a phone number inside a remark is
+    searched for too.
     """
-    found = InputIdentifiers(columns=dict(columns))
+    found = InputIdentifiers()
     wanted = [*columns, *(prose_tokens or {})]
     for chunk in chunks:
         for name in wanted:
             if name not in chunk.columns:
                 continue
             if name in columns:
-                found.add(columns[name], chunk[name])
+                found.add(name, columns[name], chunk[name])
             if prose_tokens and name in prose_tokens:
                 tokens = chunk[name].astype("string").dropna().str.findall(TOKEN).explode().dropna()
                 for entity, group in _validated(tokens.unique().tolist(), prose_tokens[name]).items():
-                    found.add(entity, pd.Series(group, dtype="string"))
+                    found.add(f"{name}\x1f{entity}", entity, pd.Series(group, dtype="string"))
     return found
 
 
@@ -113,26 +114,30 @@ class LeakCount:
 def search_chunk(chunk: pd.DataFrame, known: InputIdentifiers, prose: set[str],
                  skip: dict[str, set[str]], counts: LeakCount, first_chars: set[str] | None = None) -> None:
     """Count the cells of ``chunk`` holding an input identifier: as the whole cell, as a token of a
-    prose cell, and (names) as a substring of a prose cell. ``skip`` maps a column to the entities
-    not searched there (a column published as is may hold its own values)."""
+    prose cell, and (names) as a substring of a prose cell. ``skip`` maps an output column to the
+    source columns and entities not searched there (a column published as is may hold its own
+    values, never another column's)."""
     for column in chunk.columns:
         values = chunk[column].astype("string").dropna()
         if values.empty:
             continue
         cells = normalise(values)
         keys = pd.util.hash_array(cells.to_numpy(dtype=object))
-        for entity, table in known.by_entity.items():
-            if entity in skip.get(column, ()):
+        hits: dict[str, np.ndarray] = {}
+        for source, (entity, table) in known.by_source.items():
+            if source in skip.get(column, ()) or entity in skip.get(column, ()):
                 continue
             hit = _member(keys, table)
             if column in prose and not hit.all():
                 hit |= _token_hits(values, table)
+            hits[entity] = hits[entity] | hit if entity in hits else hit
+        for entity, hit in hits.items():
             if hit.any():
                 counts.cells[(column, entity)] += int(hit.sum())
         if column in prose and known.names and "PERSON" not in skip.get(column, ()):
-            hits = _name_hits(cells, known.names, first_chars or {n[0] for n in known.names})
-            if hits:
-                counts.cells[(column, "PERSON")] += hits
+            found = _name_hits(cells, known.names, first_chars or {n[0] for n in known.names})
+            if found:
+                counts.cells[(column, "PERSON")] += found
 
 
 def _token_hits(values: pd.Series, table: np.ndarray) -> np.ndarray:
