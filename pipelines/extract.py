@@ -295,22 +295,18 @@ def write_raw(chunks: Iterator[pd.DataFrame], out: Path) -> tuple[int, list[str]
     return rows, columns
 
 
-HEADER_AS_DATA = ("CN_RESIDENT_ID", "PHONE_NUMBER", "CN_BANK_CARD", "EMAIL_ADDRESS", "CN_PASSPORT")
-
-
 def _check_header(columns: list[str]) -> None:
     blank = [i + 1 for i, c in enumerate(columns) if not c or c.startswith("Unnamed:")]
     if blank:
         raise SourceError(f"column {blank[0]} has no header")
-    from detectors import validate
+    from detectors.headers_scan import header_problem
 
     # A file without a header row would put its first record into the column names, and column
-    # names travel everywhere (record, catalog, messages): refuse rather than publish them.
-    for number, name in enumerate(columns, start=1):
-        entity = next((e for e in HEADER_AS_DATA if validate(e, name)), None)
-        if entity:
-            raise SourceError(f"the header of column {number} looks like data (a {entity}): "
-                              "the file seems to lack a header row")
+    # names travel everywhere (record, catalog, messages): refuse rather than publish them, and
+    # name the column by its position, never by its text.
+    problem = header_problem(columns)
+    if problem:
+        raise SourceError(problem)
     seen: set[str] = set()
     for name in columns:
         base = re.sub(r"\.\d+$", "", name)

@@ -127,8 +127,26 @@ def test_a_file_without_a_header_row_is_refused_without_quoting_it(tmp_path):
     path.write_text("张三,13812345678\n李四,13987654321\n", encoding="utf-8")
     with pytest.raises(SourceError) as error:
         extract(path)
-    assert str(error.value) == ("the header of column 2 looks like data (a PHONE_NUMBER): "
-                                "the file seems to lack a header row")
+    assert str(error.value) == ("the header of column 2 holds an identifier (a PHONE_NUMBER): a column name is "
+                                "published, so rename it, or the file lacks a header row")
+
+
+def test_a_header_holding_an_identifier_is_refused_by_position(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("编号,联系人13812345678\nA1,x\n", encoding="utf-8")
+    with pytest.raises(SourceError) as error:
+        extract(path)
+    assert "column 2" in str(error.value) and "13812345678" not in str(error.value)
+
+
+def test_a_first_row_of_names_and_dates_is_taken_for_data(tmp_path):
+    """No identifier in it, yet clearly a record: a name, a date and a number."""
+    path = tmp_path / "t.csv"
+    path.write_text("徐浩,1995-08-13,14200\n何秀云,1965-05-28,21000\n", encoding="utf-8")
+    with pytest.raises(SourceError) as error:
+        extract(path)
+    assert "lack a header row" in str(error.value)
+    assert "徐浩" not in str(error.value) and "1995" not in str(error.value)
 
 
 def test_long_cells_are_read(tmp_path):
