@@ -48,6 +48,18 @@ def dataset_lines(record: dict[str, Any]) -> list[tuple[str, str]]:
         verdict = "approved" if approval["approved"] else "not approved"
         lines.append(("approval", f"{approval['change']} {verdict} by {approval.get('steward') or 'nobody'} "
                                   f"({approval['via']}): {approval['reason']}"))
+    evaluation = record.get("evaluation")
+    if evaluation and evaluation.get("sections"):
+        figures = evaluation.get("figures") or {}
+        unique = figures.get("uniqueness") or {}
+        parts = [f"{evaluation['standard']}: {'passed' if evaluation['passed'] else 'NOT passed'}"]
+        if unique:
+            parts.append(f"{unique['unique_records']} of {unique['records']} records unique on up to "
+                         f"{unique['max_size']} columns")
+        waivers = decision.get("waivers") or []
+        if waivers:
+            parts.append("waived: " + ", ".join(w["column"] for w in waivers))
+        lines.append(("evaluation", "; ".join(parts)))
     search = record.get("generalization")
     if search:
         levels = ", ".join(f"{q} level {lv}" for q, lv in zip(search["qi"], search["levels"], strict=True))
