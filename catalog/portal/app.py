@@ -26,6 +26,7 @@ from catalog import access, objections
 from catalog.dcat import catalog_document, dataset_document
 from catalog.entry import catalog_entry, published_class
 from catalog.portal.forms import form_dict, parse
+from catalog.portal.harvest import harvest_routes
 from catalog.portal.views import listing, matches, summary_view
 from catalog.record import ReleaseRecord
 from catalog.store import CatalogStore, check_dataset_id
@@ -378,7 +379,7 @@ def create_app(
     both = ["GET", "POST"]
     routes = [
         Route("/", p.index),
-        Route("/catalog.jsonld", p.catalog_jsonld),
+        *harvest_routes(p),  # /catalog[.jsonld|.ttl|.rdf], paged; version series and versions
         Route("/datasets/{dataset_id}", p.dataset),
         Route("/datasets/{dataset_id}/dataset.jsonld", p.dataset_jsonld),
         Route("/datasets/{dataset_id}/datapackage.json", p.latest_datapackage),
