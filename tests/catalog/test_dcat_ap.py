@@ -17,9 +17,10 @@ from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from catalog.coverage import publisher_region, publisher_type
 from catalog.record import DatasetMeta
 from catalog.shacl import REQUIRED, shapes_dir, validate
+from catalog.staging import write_staged
 from catalog.store import CatalogStore
 from catalog.zhcat import FIELDS
-from tests.catalog.helpers import build_catalog, make_record, stage
+from tests.catalog.helpers import build_catalog, frame, make_record, stage
 
 ROOT = Path(__file__).resolve().parents[2]
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -136,6 +137,21 @@ def test_changelog_names_counts_and_published_columns_only(tmp_path: Path) -> No
     notes = store.latest("bus-ridership").version_notes
     assert "记录数 3 → 5" in notes and "数据文件已更新" in notes
     assert "站点" not in notes  # unchanged columns are not listed, and no cell value ever is
+    store.close()
+
+
+def test_changelog_never_names_a_column_that_is_no_longer_published(tmp_path: Path) -> None:
+    store = CatalogStore(tmp_path / "cat")
+    store.publish(make_record("bus-ridership"), stage(tmp_path / "a"))
+    second = make_record("bus-ridership", run_id="r2")
+    second.columns = [c for c in second.columns if c.name != "联系电话"]
+    folder = stage(tmp_path / "b")
+    for path in folder.glob("data.*"):
+        path.unlink()
+    write_staged(frame().drop(columns=["联系电话"]), folder, second.columns, ("csv",))
+    store.publish(second, folder)
+    notes = store.latest("bus-ridership").version_notes
+    assert "移除信息项 1 个" in notes and "联系电话" not in notes
     store.close()
 
 

@@ -13,9 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 
 from catalog.portal import create_app
+from catalog.portal.harvest import FORMATS as FORMAT_NAMES
+from catalog.portal.harvest import negotiate
 from catalog.record import ReleaseRecord
 from catalog.shacl import REQUIRED, shapes_dir, validate
 from catalog.store import CatalogStore
@@ -185,3 +191,14 @@ def test_many_datasets_stay_harvestable(tmp_path: Path) -> None:
     datasets = list(union.objects(URIRef(f"{base}/catalog"), DCAT.dataset))
     assert len(pages) == 3 and len(datasets) == len(set(datasets)) == 250
     store.close()
+
+
+@given(st.text(max_size=200))
+def test_any_accept_header_gets_a_format_or_406(header: str) -> None:
+    scope = {"type": "http", "headers": [(b"accept", header.encode("latin-1", "ignore"))], "query_string": b""}
+    try:
+        chosen = negotiate(Request(scope))
+    except HTTPException as refused:
+        assert refused.status_code == 406
+    else:
+        assert chosen in FORMAT_NAMES
