@@ -88,3 +88,18 @@ def validate(data: Graph, folder: Path, which: tuple[str, ...] = REQUIRED) -> di
 def count_by_message(reports: dict[str, ShapeReport]) -> Counter[str]:
     """How often each kind of result occurs, for a readable failure message."""
     return Counter(line.split(" ", 2)[-1] for report in reports.values() for line in report.violations)
+
+
+def catalog_documents(catalog_root: Path) -> list[Path]:
+    """catalog.jsonld and the dataset.jsonld of every published version, in a stable order."""
+    found = sorted(catalog_root.glob("datasets/*/*/dataset.jsonld"))
+    return [p for p in [catalog_root / "catalog.jsonld", *found] if p.is_file()]
+
+
+def check_catalog(
+    catalog_root: Path, folder: Path, which: tuple[str, ...] = (*REQUIRED, "recommended")
+) -> dict[Path, dict[str, ShapeReport]]:
+    """Every published JSON-LD document of a catalog folder against the shapes in `folder`."""
+    return {
+        path: validate(Graph().parse(path, format="json-ld"), folder, which) for path in catalog_documents(catalog_root)
+    }

@@ -84,3 +84,16 @@ def test_demo_datasets_have_coverage_from_their_published_dates(released: Path) 
     period = catalog.value(insurance, DCT.temporal)
     # 参保日期 is published generalized to the month, and the data is conditional: months only.
     assert len(str(catalog.value(period, DCAT.startDate))) == 7
+
+
+def test_catalog_shacl_command_reports_the_same(released: Path) -> None:
+    folder = shapes_dir(ROOT)
+    if folder is None:
+        pytest.skip("DCAT-AP 3.0.1 shapes not found at ../shared/reference/dcat-ap-3.0.1-shacl")
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("kaifang")), "catalog", "shacl", "--catalog", str(released),
+         "--shapes", str(folder)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.count("mandatory: 0 violations") == 5
