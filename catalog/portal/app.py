@@ -23,7 +23,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from catalog import access, objections
-from catalog.dcat import catalog_document, dataset_document
+from catalog.dcat import dataset_document
 from catalog.entry import catalog_entry, published_class
 from catalog.portal.forms import form_dict, parse
 from catalog.portal.harvest import harvest_routes
@@ -127,10 +127,6 @@ class Portal:
             docs=docs,
             objections=objections.list_objections(self.store, dataset_id),
         )
-
-    async def catalog_jsonld(self, request: Request) -> Response:
-        doc = catalog_document(self.store.latest_records(), self.base_url)
-        return _jsonld(doc)
 
     async def dataset_jsonld(self, request: Request) -> Response:
         return _jsonld(dataset_document(self.record_or_404(request.path_params["dataset_id"]), self.base_url))
