@@ -76,3 +76,28 @@ def zh_properties(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 CONTEXT_ENTRY = {PREFIX: KAIFANG_ZH}
+
+
+def namespace_turtle() -> str:
+    """The Kaifang namespace as RDF (one rdf:Property per field, its Chinese name and DCAT mapping).
+
+    Shipped as vocabularies/kaifang-zh.ttl; a test checks the file against this function.
+    """
+    from rdflib import Graph, Literal, Namespace, URIRef
+    from rdflib.namespace import OWL, RDF, RDFS
+
+    kf = Namespace(KAIFANG_ZH)
+    graph = Graph()
+    graph.bind(PREFIX, kf)
+    ontology = URIRef(KAIFANG_ZH.rstrip("#"))
+    graph.add((ontology, RDF.type, OWL.Ontology))
+    graph.add((ontology, RDFS.label, Literal("Kaifang 中文开放目录字段", lang="zh")))
+    note = "Fields of the Chinese open-data catalog record; see docs/metadata.md."
+    graph.add((ontology, RDFS.comment, Literal(note)))
+    for field in FIELDS:
+        prop = kf[field.name]
+        graph.add((prop, RDF.type, RDF.Property))
+        graph.add((prop, RDFS.label, Literal(field.key, lang="zh")))
+        graph.add((prop, RDFS.comment, Literal(f"DCAT-AP 3: {field.dcat}", lang="en")))
+        graph.add((prop, RDFS.isDefinedBy, ontology))
+    return graph.serialize(format="turtle")

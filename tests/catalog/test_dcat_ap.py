@@ -204,3 +204,14 @@ def _meta(publisher: str, code: str | None) -> DatasetMeta:
 def test_region_lookup_never_fails_and_names_a_real_code(publisher: str, code: str | None) -> None:
     region = publisher_region(_meta(publisher, code))
     assert region is None or (len(region.code) == 6 and region.code.isdigit() and region.name)
+
+
+def test_shipped_namespace_file_matches_the_field_list() -> None:
+    from rdflib.compare import isomorphic
+
+    from catalog.vocab import VOCABULARY_DIR
+    from catalog.zhcat import namespace_turtle
+
+    shipped = Graph().parse(VOCABULARY_DIR / "kaifang-zh.ttl", format="turtle")
+    assert isomorphic(shipped, Graph().parse(data=namespace_turtle(), format="turtle"))
+    assert len(set(shipped.subjects(RDF.type, RDF.Property))) == len(FIELDS)
