@@ -17,6 +17,7 @@ Format: the extension (`/catalog.ttl`, `.rdf`, `.jsonld`) or `?format=` wins, el
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -149,10 +150,8 @@ class Harvest:
     def __init__(self, portal: Portal) -> None:
         self.portal = portal
 
-    def _modified(self) -> Any:
+    def _modified(self) -> datetime:
         """When the catalog last changed: the store rewrites catalog.jsonld at every publish."""
-        from datetime import UTC, datetime
-
         path = self.portal.store.root / "catalog.jsonld"
         if not path.is_file():
             return utc_now()
