@@ -23,9 +23,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from catalog import access, objections
-from catalog.dcat import catalog_document, dataset_document
+from catalog.dcat import dataset_document
 from catalog.entry import catalog_entry, published_class
 from catalog.portal.forms import form_dict, parse
+from catalog.portal.harvest import harvest_routes
 from catalog.portal.views import listing, matches, summary_view
 from catalog.record import ReleaseRecord
 from catalog.store import CatalogStore, check_dataset_id
@@ -126,10 +127,6 @@ class Portal:
             docs=docs,
             objections=objections.list_objections(self.store, dataset_id),
         )
-
-    async def catalog_jsonld(self, request: Request) -> Response:
-        doc = catalog_document(self.store.latest_records(), self.base_url)
-        return _jsonld(doc)
 
     async def dataset_jsonld(self, request: Request) -> Response:
         return _jsonld(dataset_document(self.record_or_404(request.path_params["dataset_id"]), self.base_url))
@@ -378,7 +375,7 @@ def create_app(
     both = ["GET", "POST"]
     routes = [
         Route("/", p.index),
-        Route("/catalog.jsonld", p.catalog_jsonld),
+        *harvest_routes(p),  # /catalog[.jsonld|.ttl|.rdf], paged; version series and versions
         Route("/datasets/{dataset_id}", p.dataset),
         Route("/datasets/{dataset_id}/dataset.jsonld", p.dataset_jsonld),
         Route("/datasets/{dataset_id}/datapackage.json", p.latest_datapackage),
