@@ -24,16 +24,20 @@ from catalog.record import Check, ColumnFinding, ColumnPlan, Decision
 from detectors import vocabulary
 
 NUMERIC_SHARE = 0.9
+MEASURE_VALUES = 150  # more distinct numbers than this in a chunk: a measure, not a category
 MASK_SAMPLE = 50_000  # distinct masked values evaluated per column
 
 
-def _numeric_columns(chunks: Chunks) -> set[str]:
-    """Columns whose first chunk is (almost) all numbers: measures, unless declared otherwise."""
+def _measure_columns(chunks: Chunks) -> set[str]:
+    """Columns whose first chunk is (almost) all numbers with many distinct values: amounts and
+    counts. Numbers with few values (an age, a floor, a number of children) are categories an
+    attacker can know and link on, so they stay in the attack."""
     for chunk in chunks():
         found = set()
         for name in chunk.columns:
             text = chunk[name].astype("string").dropna()
-            if len(text) and pd.to_numeric(text, errors="coerce").notna().mean() >= NUMERIC_SHARE:
+            numbers = pd.to_numeric(text, errors="coerce")
+            if len(text) and numbers.notna().mean() >= NUMERIC_SHARE and numbers.nunique() > MEASURE_VALUES:
                 found.add(str(name))
         return found
     return set()
@@ -220,7 +224,7 @@ class Assessment:
         """Published columns an attacker can link on: not tokens, not prose, not plain measures."""
         tokens = token_columns(self.plan)
         prose = set(self._prose_columns())
-        numeric = _numeric_columns(self.output_chunks)
+        numeric = _measure_columns(self.output_chunks)
         quasi = {c.name for c in self.input_profile.columns if c.quasi_identifier} | set(self.rules.quasi_identifiers)
         return [c for c in self.published
                 if c not in tokens and c not in prose and (c not in numeric or c in quasi)]
@@ -345,13 +349,15 @@ class Assessment:
             checks.append(Check(name="basis_curable", passed=curable(rules.basis), figure=f"basis {list(rules.basis)}",
                                 requirement="only ['personal_information', 'trade_secret'] can be cured by "
                                             "desensitization (Art. 9)"))
+        if rules.reclassifying or self.personal:
+            # Records about people: their direct identifiers are treated whatever class the spec declares.
             checks.append(self.direct_identifiers())
         checks += [self.never_raw(), self.rescan()]
         if rules.reclassifying or self.personal:
             checks.append(self.coverage())
         if rules.reclassifying:
             checks.append(self.trade_secrets())
-        if rules.reclassifying or rules.quasi_identifiers:
+        if rules.reclassifying or rules.quasi_identifiers or self.personal:
             checks.extend(self.privacy())
         if self.personal and self._rows():
             checks.append(self.uniqueness())

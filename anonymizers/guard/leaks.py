@@ -128,8 +128,9 @@ def search_chunk(chunk: pd.DataFrame, known: InputIdentifiers, prose: set[str],
             if source in skip.get(column, ()) or entity in skip.get(column, ()):
                 continue
             hit = _member(keys, table)
-            if column in prose and not hit.all():
-                hit |= _token_hits(values, table)
+            if not hit.all():
+                # Inside any cell, not only prose: SI-370114199508135589-01, 电话:138 1234 5678.
+                hit |= _token_hits(values, table) | _digit_run_hits(cells, table)
             hits[entity] = hits[entity] | hit if entity in hits else hit
         for entity, hit in hits.items():
             if hit.any():
@@ -147,6 +148,23 @@ def _token_hits(values: pd.Series, table: np.ndarray) -> np.ndarray:
     keys = pd.util.hash_array(normalise(tokens).to_numpy(dtype=object))
     hit_rows = pd.Series(_member(keys, table), index=tokens.index).groupby(level=0).any()
     return hit_rows.reindex(values.index, fill_value=False).to_numpy(dtype=bool)
+
+
+# A maximal run of digits (a resident ID may end in X), looked for once separators are removed:
+# 电话 138 1234 5678 and SI370114199508135589 both give the identifier as a run of its own.
+DIGIT_RUN = r"[0-9]{11,}X?"
+
+
+def _digit_run_hits(cells: pd.Series, table: np.ndarray) -> np.ndarray:
+    """Cells (normalised) holding an input identifier as a maximal run of digits."""
+    distinct = pd.Series(cells.unique(), dtype="string").dropna()
+    runs = distinct.str.findall(DIGIT_RUN).explode().dropna()
+    if runs.empty:
+        return np.zeros(len(cells), dtype=bool)
+    keys = pd.util.hash_array(runs.to_numpy(dtype=object))
+    hit = pd.Series(_member(keys, table), index=runs.index).groupby(level=0).any()
+    leaking = set(distinct[hit.reindex(distinct.index, fill_value=False).to_numpy(dtype=bool)].tolist())
+    return cells.isin(leaking).to_numpy(dtype=bool) if leaking else np.zeros(len(cells), dtype=bool)
 
 
 def _name_hits(cells: pd.Series, names: set[str], first_chars: set[str]) -> int:

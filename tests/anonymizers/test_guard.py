@@ -203,3 +203,32 @@ def test_figures_and_evaluation_never_quote_a_value(roster, tmp_path):
     text = result.decision.model_dump_json() + result.evaluation.model_dump_json()
     for value in [*roster["身份证号"], *roster["姓名"], *roster["手机号码"]]:
         assert value not in text
+
+
+def test_an_identifier_embedded_in_a_longer_code_is_found_by_the_leak_search(roster, tmp_path):
+    frame = roster.copy()
+    frame["业务编码"] = "SI-" + frame["身份证号"] + "-01"
+    columns = {**BASE_COLUMNS, "业务编码": {"action": "keep", "reason": "业务编码"}}
+    result = verdict(frame, spec_for(columns, QUASI), tmp_path)
+    assert checks(result)["leak_search"] is False
+    assert re.search(r"业务编码: \d+ cells hold a CN_RESIDENT_ID", figure(result, "leak_search"))
+
+
+def test_a_dataset_declared_open_still_treats_the_names_of_the_people_in_it(roster, tmp_path):
+    """No reclassification sought, but the records are about people: names kept raw are refused."""
+    frame = roster[["姓名", "性别"]].copy()
+    spec = ReleaseSpec.model_validate({
+        "id": "open-names", "title": "t", "description": "d", "publisher": "p", "theme": "x",
+        "update_frequency": "monthly", "source": {"file": {"path": "x.csv"}},
+        "open_class": {"declared": "unconditional"},
+        "columns": {"姓名": {"action": "keep", "reason": "公示名单"}},
+        "privacy": {"quasi_identifiers": ["性别"]},
+    })
+    result = verdict(frame, spec, tmp_path)
+    assert checks(result)["direct_identifiers"] is False
+    assert result.decision.published_class == "not_open"
+
+
+def test_the_spec_cannot_suppress_more_than_the_policy_allows():
+    spec = spec_for(BASE_COLUMNS, QUASI, suppression_limit=0.99)
+    assert suppression_limit(spec, POLICY) == POLICY.suppression_limit
