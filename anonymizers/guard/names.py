@@ -44,7 +44,8 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     surname = "(?:" + "|".join(sorted(compound, key=len, reverse=True)) + "|[" + "".join(sorted(single)) + "])"
     given = r"[\u4e00-\u9fff]{1,2}"
     roles = "|".join(sorted(map(re.escape, ROLE_WORDS), key=len, reverse=True))
-    after_role = re.compile(rf"(?:{roles}){LINK}({surname}{given})")
+    latin = r"[A-Z][A-Za-z]{1,7}(?:[ \u00b7.-]?[A-Z]?[a-z]{1,8}){1,2}"  # Wang Yulan, ZHAO Haoran, Ouyang Na
+    after_role = re.compile(rf"(?:{roles}){LINK}({surname}{given}|{latin})")
     before_honorific = re.compile(rf"({surname}[\u4e00-\u9fff]{{0,2}})(?:{'|'.join(HONORIFICS)})")
     return after_role, before_honorific
 
@@ -57,12 +58,27 @@ def names_in(text: str) -> list[str]:
     return [name for name in found if _plausible(name)]
 
 
+# Tags of words that are not given names (今日 t, 常住 v, 于是 c …).
+NOT_GIVEN_TAGS = frozenset({"t", "d", "p", "c", "u", "v", "vn", "m", "q", "f", "r", "ad", "an", "vd", "y", "e"})
+
+
 def _plausible(word: str) -> bool:
+    if word.isascii():
+        return True
     single, compound = _surnames()
     given = word[2:] if word[:2] in compound else word[1:]
     if not given or given[0] in NOT_GIVEN_START:
         return False
-    return not any(role.startswith(word) or word.startswith(role) for role in ROLE_WORDS)
+    if any(role.startswith(word) or word.startswith(role) for role in ROLE_WORDS):
+        return False
+    # Ordinary words that start with a surname character (配偶单位, 户主关系, 联系人方式) are words:
+    # checked against a word list only, not the tagger the scrubber uses.
+    from detectors.persons import dictionary_tag, in_dictionary
+
+    for part in {word, word[:2]}:  # 单位缴: the surname and the next character already make a word
+        if len(part) >= 2 and in_dictionary(part) and not dictionary_tag(part).startswith("nr"):
+            return False
+    return not (len(given) == 2 and in_dictionary(given) and dictionary_tag(given) in NOT_GIVEN_TAGS)
 
 
 def cells_with_names(values: pd.Series) -> int:
