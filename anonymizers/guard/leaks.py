@@ -47,9 +47,10 @@ def hashes(values: pd.Series, shortest: int = 4) -> np.ndarray:
 
 def _searchable_name(name: str) -> bool:
     """Names looked for inside text: two-character names that are also ordinary words (高峰, 黄河,
-    高明) would match 高峰时段 and 黄河以北, so only longer names, or two-character names that are no
-    dictionary word, are searched as substrings (all names are still compared as whole cells)."""
-    if len(name) not in NAME_LENGTHS or name.isascii():
+    高明) would match 高峰时段 and 黄河以北, so only longer names (minority names joined by a dot
+    too, 古丽娜尔吐尔逊 once normalised), or two-character names that are no dictionary word, are
+    searched as substrings (all names are still compared as whole cells)."""
+    if not 2 <= len(name) <= 16 or name.isascii():
         return False
     if len(name) > 2:
         return True
@@ -200,12 +201,17 @@ def _name_hits(cells: pd.Series, names: set[str], first_chars: set[str]) -> int:
 
 
 def _contains_name(text: str, names: set[str], first_chars: set[str]) -> bool:
+    sizes = _sizes(frozenset(len(n) for n in names)) if names else ()
     for i, char in enumerate(text):
         if char in first_chars:
-            for size in NAME_LENGTHS:
+            for size in sizes:
                 if text[i : i + size] in names:
                     return True
     return False
+
+
+def _sizes(lengths: frozenset[int]) -> tuple[int, ...]:
+    return tuple(sorted(lengths))
 
 
 def is_prose_token(token: str) -> bool:
