@@ -134,7 +134,8 @@ def _stage_task(name: str, **options):
 
 # Retries are set per run (`release_folder(retries=…, retry_delay_seconds=…)`); the condition is fixed.
 @_stage_task("extract", retry_condition_fn=_retry_if_transient)
-def extract_task(loaded: LoadedSpec, files: stages.WorkFiles):
+def extract_task(loaded: LoadedSpec, files: stages.WorkFiles, source_roots: list[str] | None = None):
+    _safely("extract", loaded.source_path, source_roots or [])  # confined before a byte is read
     return _safely("extract", stages.extract, loaded, files)
 
 
@@ -278,7 +279,7 @@ def prepare(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, files: st
     if retries > 0:
         extract = extract_task.with_options(retries=retries,
                                             retry_delay_seconds=exponential_backoff(retry_delay_seconds))
-    extracted = extract(loaded, files)
+    extracted = extract(loaded, files, policy.source_roots)
     record.rows_in, record.input_sha256, record.input_encoding = extracted.rows, extracted.sha256, extracted.encoding
 
     profile = detect_task(extracted.path, policy.min_share)
