@@ -173,6 +173,10 @@ class ReleaseRecord(_Model):
     quality: QualitySummary | None = None
     columns: list[PublishedColumn] = Field(default_factory=list)
     outputs: list[OutputFile] = Field(default_factory=list)
+    cell_fixes: dict[str, int] = Field(
+        default_factory=dict,
+        description="Cells made safe in the outputs: control_characters replaced, formulas_neutralised (CSV).",
+    )
     content_key: str | None = Field(
         default=None, description="Hash of spec, policy, input and key fingerprint: same key, same release."
     )

@@ -35,7 +35,7 @@ from anonymizers.operators import OperatorError
 from anonymizers.privacy_models import ModelConfigError
 from catalog.entry import published_class
 from catalog.record import DatasetMeta, ReleaseRecord, utc_now
-from catalog.staging import write_staged
+from catalog.staging import CellFixes, write_staged
 from catalog.store import CatalogStore, PublishError
 from detectors import LexiconError
 from pipelines import stages
@@ -201,11 +201,14 @@ def validate_task(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, fil
 
 
 @_stage_task("publish")
-def publish_task(record: ReleaseRecord, frame, files: stages.WorkFiles, store: CatalogStore, formats: list[str]):
+def publish_task(record: ReleaseRecord, frame, files: stages.WorkFiles, store: CatalogStore, formats: list[str],
+                 csv_formula_guard: bool = True):
     def run() -> ReleaseRecord:
         if frame is None:
             return store.publish(record, None)
-        write_staged(frame, files.staged, record.columns, formats)
+        fixes = CellFixes()
+        write_staged(frame, files.staged, record.columns, formats, csv_formula_guard, fixes)
+        record.cell_fixes = fixes.as_dict()
         return store.publish(record, files.staged)
 
     return _safely("publish", run)
@@ -319,7 +322,7 @@ def _run_stages(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, polic
     # Asked last, so the steward sees the decision's checks and the quality results together.
     if not _approved(record, latest, policy, approval or ApprovalRequest()):
         return record
-    return publish_task(record, frame, files, store, spec.outputs)
+    return publish_task(record, frame, files, store, spec.outputs, policy.csv_formula_guard)
 
 
 @flow(name="release_dataset", persist_result=False, log_prints=False)
