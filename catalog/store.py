@@ -282,6 +282,9 @@ class CatalogStore:
         if record.quality and record.quality.docs_index and not (work / record.quality.docs_index).is_file():
             record.quality.docs_index = None
         record.catalog_entry = catalog_entry(record, self.base_url)
+        with self.engine.connect() as conn:  # deleting the trail would then mean rewriting this folder
+            seq, digest = audit.last_entry(conn, self.tables.audit)
+        record.audit_anchor = {"seq": seq, "hash": digest}
         if record.outputs:
             (work / "datapackage.json").write_text(_json(build_datapackage(record, self.base_url)), "utf-8")
             if self.validate and (problems := validate_package(work)):

@@ -293,8 +293,10 @@ def audit() -> None:
 
     Each entry records when and by whom, the spec and input checksums, the findings, the operators,
     risk before and after, the decision with its checks, the steward's approval, the quality outcome
-    and the output checksums (never a data value). Each entry's hash covers its content and the
-    previous entry's hash, so an edited or removed entry breaks the chain.
+    and the output checksums (never a data value). Each entry's hash is an HMAC, under the audit key
+    kept outside the catalog ($KAIFANG_AUDIT_KEY, $KAIFANG_AUDIT_KEY_FILE or .kaifang/audit.key), of
+    its content and the previous entry's hash, so an edited, forged or removed entry breaks the chain.
+    `verify` also compares the history rows and the published files with the trail.
 
     \b
     Examples:
