@@ -26,6 +26,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
 from prefect.tasks import exponential_backoff
 
 from anonymizers.hierarchy import HierarchyError
@@ -344,8 +345,8 @@ def release_dataset(spec_path: str, catalog_dir: str, policy_path: str, run_id: 
         policy, policy_sha = load_policy(policy_path)
         check_against_policy(loaded, policy, policy_path)
     except SpecError as exc:
-        return {"dataset": {"id": Path(spec_path).stem}, "status": "failed", "failed_stage": "check",
-                "failure": str(exc), "spec_path": spec_path, "seconds": round(time.monotonic() - started, 1)}
+        return _dataset_end({"dataset": {"id": Path(spec_path).stem}, "status": "failed", "failed_stage": "check",
+                       "failure": str(exc), "spec_path": spec_path, "seconds": round(time.monotonic() - started, 1)})
     record = ReleaseRecord(run_id=run_id, dataset=_dataset_meta(loaded), spec_path=str(loaded.path),
                            spec_sha256=loaded.sha256, policy_version=policy.version,
                            actor=actor or current_actor(), flow_run_id=flow_run.id)
@@ -371,7 +372,37 @@ def release_dataset(spec_path: str, catalog_dir: str, policy_path: str, run_id: 
     _report_dataset(record)
     result = record.model_dump(mode="json")
     result["seconds"] = round(time.monotonic() - started, 1)
-    return result
+    return _dataset_end(result)
+
+
+# What each flow run of this process returned, by flow run id: a run whose state the server already
+# failed (a pause that timed out) no longer carries our data in its state.
+_RETURNED: dict[str, Any] = {}
+
+
+def _ended(result: Any, failed: str | None = None):
+    """The flow run's end: Failed with the one-line cause `failed` as its message, so that Prefect's
+    notifications and automations fire, else the result itself; callers get it back with `_state_data`."""
+    from prefect.runtime import flow_run
+
+    _RETURNED[str(flow_run.id)] = result
+    return Failed(message=failed, data=result) if failed else result
+
+
+def _dataset_end(result: dict[str, Any]):
+    failed = result["status"] in {"failed", "refused"}
+    return _ended(result, f"{result['status']}: {result.get('failure') or 'no cause recorded'}" if failed else None)
+
+
+def _state_data(state) -> Any:
+    """What a flow run returned, whether it ended Completed or Failed (a crash is raised)."""
+    run_id = str(state.state_details.flow_run_id)
+    if run_id in _RETURNED:
+        return _RETURNED.pop(run_id)
+    data = state.result(raise_on_failure=False)
+    if isinstance(data, BaseException):
+        raise data
+    return data
 
 
 def _safely_record_attempt(store: CatalogStore, record: ReleaseRecord) -> None:
@@ -431,11 +462,20 @@ def sweep_dead_runs(runs: Path) -> list[str]:
     return removed
 
 
+def release_folder(target: str, catalog_dir: str, policy_path: str, **options: Any) -> list[dict[str, Any]]:
+    """Run the `release_folder` flow and return its records, whether its run ended Completed or Failed.
+
+    Options as for `release_folder_flow`. The Prefect flow run ends Failed when a dataset failed or was
+    refused; callers in Python get the records either way.
+    """
+    return _state_data(release_folder_flow(target, catalog_dir, policy_path, return_state=True, **options))
+
+
 @flow(name="release_folder", persist_result=False, log_prints=False)
-def release_folder(target: str, catalog_dir: str, policy_path: str, progress: bool = False,
-                   approval: ApprovalMode = "auto",
-                   approve_as: str | None = None, approve_reason: str | None = None, retries: int = 0,
-                   retry_delay_seconds: float = 10.0) -> list[dict[str, Any]]:
+def release_folder_flow(target: str, catalog_dir: str, policy_path: str, progress: bool = False,
+                        approval: ApprovalMode = "auto",
+                        approve_as: str | None = None, approve_reason: str | None = None, retries: int = 0,
+                        retry_delay_seconds: float = 10.0):
     """Release every spec under target, one after the other; a failure does not stop the rest.
 
     A release that would make a dataset more open needs approval. `approval` says how to get it:
@@ -454,9 +494,10 @@ def release_folder(target: str, catalog_dir: str, policy_path: str, progress: bo
         for number, path in enumerate(paths, start=1):
             if progress:
                 print(f"[{number}/{len(paths)}] {path.name} …", file=sys.stderr, flush=True)
-            result = release_dataset(str(path), catalog_dir, policy_path, run_id, approval=approval,
-                                     approve_as=approve_as, approve_reason=approve_reason, actor=actor,
-                                     retries=retries, retry_delay_seconds=retry_delay_seconds)
+            result = _state_data(release_dataset(str(path), catalog_dir, policy_path, run_id, approval=approval,
+                                                 approve_as=approve_as, approve_reason=approve_reason, actor=actor,
+                                                 retries=retries, retry_delay_seconds=retry_delay_seconds,
+                                                 return_state=True))
             results.append(result)
             if progress:
                 outcome = result["status"] + (f": {result['failure']}" if result.get("failure") else "")
@@ -464,4 +505,6 @@ def release_folder(target: str, catalog_dir: str, policy_path: str, progress: bo
                       file=sys.stderr, flush=True)
     create_markdown_artifact(key="release-run-summary", markdown=run_markdown(results),
                              description="Kaifang release run")
-    return results
+    failed = [r["dataset"]["id"] for r in results if r["status"] in {"failed", "refused"}]
+    cause = f"{len(failed)} of {len(results)} datasets failed or were refused: " + ", ".join(failed)
+    return _ended(results, cause if failed else None)

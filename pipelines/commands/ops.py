@@ -402,6 +402,7 @@ def reassess(target: Path, catalog_dir: Path | None, policy: Path, as_json: bool
       kaifang reassess
       kaifang reassess configs/datasets --catalog /srv/open-data --json
     """
+    from pipelines.prefect_server import PrefectStartupError, prefect_session
     from pipelines.reassess import reassess_catalog, report_rows
     from pipelines.spec import SpecError, load_policy
 
@@ -411,7 +412,11 @@ def reassess(target: Path, catalog_dir: Path | None, policy: Path, as_json: bool
         load_policy(policy)
     except SpecError as problem:
         _fail(str(problem))
-    rows = reassess_catalog(str(target.resolve()), str(_catalog(catalog_dir)), str(policy.resolve()))
+    try:
+        with prefect_session():
+            rows = reassess_catalog(str(target.resolve()), str(_catalog(catalog_dir)), str(policy.resolve()))
+    except PrefectStartupError as exc:
+        _fail(f"nothing was assessed: {exc}", code=1)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
     else:
