@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -112,3 +115,58 @@ def build_catalog(root: Path, base_url: str = "http://localhost:8000") -> Catalo
     )
     store.publish(make_record("road-works", title=XSS_TITLE, theme="城市建设"), stage(root / "s-road", quality=False))
     return store
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([0-9a-f]{64})">')
+
+
+def portal_client_class():
+    """A Starlette TestClient that sends the portal's CSRF token with every POST, as its forms do."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    class PortalClient(TestClient):
+        def csrf(self) -> str:
+            match = CSRF_META.search(self.get("/").text)
+            assert match, "the portal renders no CSRF token"
+            return match.group(1)
+
+        def post(self, url, *args, data=None, **kwargs):  # type: ignore[override]
+            data = dict(data or {})
+            data.setdefault("csrf", self.csrf())
+            return super().post(url, *args, data=data, **kwargs)
+
+    return PortalClient
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serving(app, port: int) -> Iterator[str]:
+    """`app` on a real uvicorn server on 127.0.0.1:`port`, in a thread; yields its base URL."""
+    import threading
+    import time
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 15
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert server.started, "server did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
