@@ -393,7 +393,9 @@ def verify(engine: Engine, tables: IndexTables, root: Path) -> Verification:
     covered = _check_history(checked, releases, datasets, root, result)
     _check_uncovered(releases, covered, root, result)
     _check_head(root, rows, result)
-    _check_published(root, checked, {row["seq"]: row["hash"] for row in rows}, result)
+    records = {seq: releases[int(e["release_id"])].record for seq, e in checked.items()
+               if e.get("release_id") is not None and int(e["release_id"]) in releases}
+    _check_published(root, checked, {row["seq"]: row["hash"] for row in rows}, records, result)
     return result
 
 
@@ -505,11 +507,12 @@ def _release_folders(root: Path) -> Iterator[tuple[str, int, Path]]:
 
 
 def _check_published(root: Path, checked: dict[int, dict[str, Any]], hashes: dict[int, str],
-                     result: Verification) -> None:
-    """Every published folder that carries an audit anchor: its anchor, its entry, its files."""
+                     records: dict[int, str], result: Verification) -> None:
+    """Every published folder that carries an audit anchor: its anchor, its entry, its metadata, its files."""
     from catalog.files import sha256_of
 
-    published = {(e.get("dataset"), e.get("version")): e for e in checked.values() if e.get("status") == "published"}
+    published = {(e.get("dataset"), e.get("version")): (seq, e) for seq, e in checked.items()
+                 if e.get("status") == "published"}
     for dataset_id, version, folder in _release_folders(root):
         where = f"datasets/{dataset_id}/{version}"
         anchor = _anchor(folder)
@@ -519,11 +522,15 @@ def _check_published(root: Path, checked: dict[int, dict[str, Any]], hashes: dic
         if seq and hashes.get(seq) != digest:
             result.problems.append(Problem(None, f"{where}: its metadata names audit entry {seq}, which is gone or "
                                                  "different (the trail was rewritten or deleted)"))
-        entry = published.get((dataset_id, version))
-        if entry is None:
+        found = published.get((dataset_id, version))
+        if found is None:
             result.problems.append(Problem(None, f"{where} is published but no audit entry records it (the trail "
                                                  "was rewritten or deleted)"))
             continue
+        seq, entry = found
+        if seq in records and _metadata(folder) != _parse(records[seq]):
+            result.problems.append(Problem(seq, f"{where}/metadata.json differs from the release record its audit "
+                                                f"entry {seq} covers (changed since)"))
         sums = _sums(folder)
         for output in entry.get("outputs", []):
             path = folder / str(output.get("path"))
@@ -533,13 +540,22 @@ def _check_published(root: Path, checked: dict[int, dict[str, Any]], hashes: dic
                                                      "from the checksum in its audit entry (changed since)"))
 
 
+def _metadata(folder: Path) -> dict[str, Any] | None:
+    try:
+        return _parse((folder / "metadata.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def _anchor(folder: Path) -> tuple[int, str] | None:
     """The trail's head when the release was written (metadata.json `audit_anchor`), if it has one."""
+    metadata = _metadata(folder)
+    if metadata is None:
+        return (-1, "unreadable")
+    anchor = metadata.get("audit_anchor")
     try:
-        metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
-        anchor = metadata.get("audit_anchor")
         return (int(anchor["seq"]), str(anchor["hash"])) if anchor else None
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (TypeError, KeyError, ValueError):
         return (-1, "unreadable")
 
 

@@ -300,3 +300,17 @@ def test_the_audit_key_never_lands_in_the_catalog(store: CatalogStore, tmp_path:
     assert key and all(key not in path.read_bytes() for path in store.root.rglob("*") if path.is_file())
     metadata = json.loads((store.root / "datasets" / "bus-ridership" / "2" / "metadata.json").read_text())
     assert metadata["audit_anchor"]["seq"] == 2
+
+
+def test_a_rewritten_metadata_file_is_caught(store: CatalogStore, tmp_path: Path) -> None:
+    three_attempts(store, tmp_path)
+    from catalog.files import manifest
+
+    folder = store.root / "datasets" / "bus-ridership" / "2"
+    metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+    metadata["decision"]["published_class"] = "conditional"
+    (folder / "metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
+    (folder / "SHA256SUMS").write_text(manifest(folder), encoding="utf-8")
+    problems = store.verify_audit().ordered()
+    assert any("datasets/bus-ridership/2/metadata.json differs from the release record" in p.message
+               for p in problems)
