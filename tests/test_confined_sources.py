@@ -79,3 +79,20 @@ def test_policy_roots_are_taken_from_the_policy_folder(tmp_path):
 def test_a_missing_file_is_reported_as_missing(tmp_path):
     with pytest.raises(SourceError, match="source file not found"):
         confined(tmp_path / "nope.csv", [tmp_path])
+
+
+def test_check_refuses_a_source_outside_and_a_writing_query(layout):
+    from click.testing import CliRunner
+
+    from pipelines.cli import main
+
+    write_spec(layout["specs"], "../elsewhere/passwd")
+    policy = str(ROOT / "configs" / "policy.yaml")
+    outside = CliRunner().invoke(main, ["check", str(layout["specs"]), "--policy", policy])
+    assert outside.exit_code == 2 and "outside the spec's folder" in outside.output
+    spec_path = layout["specs"] / "spec.yaml"
+    spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    spec["source"] = {"sql": {"url": "postgresql+psycopg://reader@db/agency", "query": "DELETE FROM t"}}
+    spec_path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    writing = CliRunner().invoke(main, ["check", str(layout["specs"]), "--policy", policy])
+    assert writing.exit_code == 2 and "only SELECT is allowed" in writing.output

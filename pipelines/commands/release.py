@@ -108,6 +108,25 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path, a
     sys.exit(0 if all(r["status"] in {"published", "unchanged"} for r in results) else 1)
 
 
+def _source_problem(loaded, roots: list[str]) -> str | None:
+    """Why the release would refuse this source before reading it (outside the roots, a writing query)."""
+    import sqlalchemy as sa
+
+    from pipelines.extract import SourceError
+    from pipelines.sql_source import QueryRefused, backend, check_read_only
+
+    try:
+        loaded.source_path(roots)
+        sql = loaded.spec.source.sql
+        if sql is not None and sql.query:
+            check_read_only(sql.query, backend(sa.make_url(loaded.sql_url())))
+    except (SourceError, QueryRefused) as problem:
+        return str(problem)
+    except sa.exc.ArgumentError:
+        return "the SQL URL is not a valid SQLAlchemy URL"
+    return None
+
+
 @click.command()
 @click.argument("targets", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--policy", type=click.Path(path_type=Path), default=DEFAULT_POLICY, show_default=True)
@@ -142,6 +161,10 @@ def check(targets: tuple[Path, ...], policy: Path) -> None:
         where = str(loaded.resolve(source.file.path)) if source.file else "SQL: " + loaded.spec.source.sql.url
         if source.file and not loaded.resolve(source.file.path).is_file():
             click.echo(f"warning  {path}: source.file.path: no file at {where}", err=True)
+        elif problem := _source_problem(loaded, rules.source_roots if rules else []):
+            click.echo(f"invalid  {path}: source: {problem}", err=True)
+            ok = False
+            continue
         click.echo(f"ok       {path} ({loaded.spec.id}, {loaded.spec.open_class.declared.value}"
                    f" → {loaded.spec.open_class.effective_target.value})")
     sys.exit(0 if ok else 2)
