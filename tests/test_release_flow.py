@@ -166,9 +166,9 @@ def test_bad_inputs_fail_alone_with_one_line_each(prefect_harness, project):
     base = yaml.safe_load((folder / "cultural-venues.yaml").read_text(encoding="utf-8"))
     for name, content in BAD_SOURCES.items():
         if content is not None:
-            (project / name).write_bytes(content)
+            (project / "configs" / "samples" / name).write_bytes(content)
         spec = dict(base, id="bad-" + name.removesuffix(".csv"), columns={}, quality={})
-        spec["source"] = {"file": {"path": f"../../{name}"}}
+        spec["source"] = {"file": {"path": f"../samples/{name}"}}
         (folder / f"bad-{name}.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     unknown = dict(base, id="bad-unknown-column", columns={"不存在的列": {"action": "drop"}}, quality={})
     (folder / "bad-unknown.yaml").write_text(yaml.safe_dump(unknown, allow_unicode=True), encoding="utf-8")
@@ -176,7 +176,13 @@ def test_bad_inputs_fail_alone_with_one_line_each(prefect_harness, project):
                        source={"sql": {"url": "postgresql+psycopg://nobody@127.0.0.1:1/none", "table": "t"}})
     (folder / "bad-sql.yaml").write_text(yaml.safe_dump(unreachable, allow_unicode=True), encoding="utf-8")
 
+    outside = dict(base, id="bad-outside", columns={}, quality={},
+                   source={"file": {"path": "../../../../../../../../../etc/passwd"}})
+    (folder / "bad-outside.yaml").write_text(yaml.safe_dump(outside, allow_unicode=True), encoding="utf-8")
+
     results = run(project)
+    assert "outside the spec's folder" in results["bad-outside"]["failure"]
+    assert results["bad-outside"]["failed_stage"] == "extract"
     for name, cause in CAUSES.items():
         record = results["bad-" + name.removesuffix(".csv")]
         assert record["status"] == "failed" and record["failed_stage"] == "extract", name
