@@ -366,11 +366,17 @@ class Assessment:
                 else:
                     entity = self._entity_of(name)
                     items = [(entity, v) for v in values.unique().tolist()[:MASK_SAMPLE]]
+                    if entity == "CN_RESIDENT_ID":
+                        items = self._with_context(chunk, values.index, name)
                 for entity, shown in items:
                     if entity is None:
                         continue
                     label = f"{name} ({entity})"
-                    count = masks.candidates(entity, shown)
+                    if isinstance(shown, tuple):  # a resident ID with its record's birth and sex
+                        shown, birth, male = shown
+                        count = masks.resident_id_given(shown, birth, male)
+                    else:
+                        count = masks.candidates(entity, shown)
                     visible = masks.shown_characters(shown.split("@", 1)[0] if entity == "EMAIL_ADDRESS" else shown)
                     low, most = weakest.get(label, (float("inf"), 0))
                     weakest[label] = (min(low, count), max(most, visible))
@@ -397,6 +403,20 @@ class Assessment:
                                  "no more characters than the policy allows for its entity")
 
     # -- helpers -----------------------------------------------------------------------------------
+    def _with_context(self, chunk: pd.DataFrame, rows: pd.Index, name: str) -> list:
+        """Masked resident IDs with what the same record publishes about its birth and sex."""
+        from detectors.headers import quasi_hint
+
+        birth = next((c for c in chunk.columns if c != name and quasi_hint(str(c)) in {"birth_date", "age"}
+                      and quasi_hint(str(c)) == "birth_date"), None)
+        sex = next((c for c in chunk.columns if c != name and quasi_hint(str(c)) == "gender"), None)
+        frame = pd.DataFrame({"id": chunk.loc[rows, name].astype("string"),
+                              "birth": chunk.loc[rows, birth].astype("string") if birth else None,
+                              "sex": chunk.loc[rows, sex].astype("string") if sex else None})
+        distinct = frame.drop_duplicates().head(MASK_SAMPLE)
+        return [("CN_RESIDENT_ID", (i, masks.birth_context(b), masks.sex_context(x)))
+                for i, b, x in distinct.itertuples(index=False, name=None)]
+
     def _prose_columns(self) -> list[str]:
         scrubbed = {p.column for p in self.plan if p.action == "scrub"}
         return [c.name for c in self.output_profile.columns if c.free_text or c.name in scrubbed]

@@ -64,7 +64,7 @@ def roster() -> pd.DataFrame:
     """600 people in few classes (sex × birth decade × district), so k-anonymity alone is easy."""
     rows = social_insurance_rows(600)
     frame = pd.DataFrame(rows)
-    frame["出生日期"] = frame["出生日期"].str[:3] + "0"
+    frame["出生日期"] = frame["出生日期"].str[:3] + "0-" + frame["出生日期"].str[:3] + "9"
     frame["区县"] = frame["区县"].where(frame["区县"].isin(["历下区", "市中区"]), "其他")
     return frame
 
@@ -123,9 +123,18 @@ def test_a_mask_that_hides_only_the_check_digit_is_refused(roster, tmp_path):
 
 
 def test_the_usual_display_masks_are_strong_enough(roster, tmp_path):
-    columns = {**BASE_COLUMNS, "身份证号": {"action": "mask"}}  # first 6 + last 4: the birth date is hidden
-    result = verdict(roster, spec_for(columns, QUASI), tmp_path)
+    columns = {**BASE_COLUMNS, "身份证号": {"action": "mask"}, "出生日期": {"action": "drop"}}
+    result = verdict(roster, spec_for(columns, ["性别", "区县"]), tmp_path)  # first 6 + last 4: birth date hidden
     assert checks(result)["mask_strength"] is True, figure(result, "mask_strength")
+
+
+def test_a_mask_is_judged_with_what_the_same_record_publishes(roster, tmp_path):
+    """The hidden birth date of a 6+4 mask is narrowed to a decade by the published birth band, and the
+    sex digit by the published sex: 4,214 candidates become a few hundred."""
+    columns = {**BASE_COLUMNS, "身份证号": {"action": "mask"}}
+    result = verdict(roster, spec_for(columns, QUASI), tmp_path)
+    assert checks(result)["mask_strength"] is False
+    assert "candidate originals" in figure(result, "mask_strength")
 
 
 def test_names_after_cue_words_in_prose_are_scrubbed_and_verified(roster, tmp_path):
