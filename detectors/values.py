@@ -8,6 +8,9 @@ quasi-identifier even under an uninformative header such as ``col3``.
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+
 from detectors.names import HAN
 from detectors.text import re2
 
@@ -42,3 +45,38 @@ QUASI_VALUES = {kind: re2(pattern) for kind, pattern in _QUASI_VALUES.items()}
 
 # Enterprise names: the lexicon lists suffixes; this is the fallback when it lists none.
 COMPANY_SUFFIXES = ("有限公司", "有限责任公司", "股份有限公司", "集团", "公司", "厂", "合作社")
+
+# Labels Kaifang's own operators write (anonymizers/operators.py, surrogates.py): keyed pseudonyms
+# and tokens (P / S + 16 hex), redaction labels (<PHONE_NUMBER>), bands and top/bottom codes
+# (40000-45000, 1e+06-2e+06, <=0, >=90). The rescan of an output must not read them as the
+# identifiers they replaced: a band label 40000-45000 loses its hyphen and looks like a 400 number.
+GENERATED = re2("|".join(
+    [
+        r"[PS][0-9a-f]{16}",
+        r"<[A-Z][A-Z0-9_]{1,40}>",
+        r"[<>]=-?\d+(?:\.\d+)?(?:e[+-]?\d+)?",
+    ]
+))
+_NUMBER = r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:e[+-]?\d+)?"
+BAND = re2(rf"^({_NUMBER})-({_NUMBER})$")
+
+
+def generated_labels(values: pd.Series) -> np.ndarray:
+    """Which cells are labels written by an operator (see GENERATED and BAND).
+
+    A band is two numbers, the first below the second and of about the same size (at most one
+    digit more), the shape ``_band_labels`` writes; a phone number written 0531-8612345 or
+    138-12345678 has a leading zero or parts of very different lengths and stays a phone number.
+    """
+    out = values.str.fullmatch(GENERATED).to_numpy(dtype=bool, na_value=False).copy()
+    maybe = np.flatnonzero(~out & values.str.contains("-", regex=False).to_numpy(dtype=bool, na_value=False))
+    if len(maybe):
+        parts = values.iloc[maybe].str.extract(BAND)
+        low = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        high = pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        size = parts[1].str.len().to_numpy(dtype=float, na_value=0) - parts[0].str.len().to_numpy(dtype=float,
+                                                                                                na_value=0)
+        with np.errstate(invalid="ignore"):
+            band = (low < high) & (size >= 0) & (size <= 1)
+        out[maybe] = band
+    return out
