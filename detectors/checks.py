@@ -368,7 +368,7 @@ def _coordinate(value: str) -> bool:
 
     if "°" in value:
         parts = re.findall(r"(\d{1,3})°(?:(\d{1,2}(?:\.\d+)?)['′])?(?:(\d{1,2}(?:\.\d+)?)[\"″])?", value)
-        return bool(parts) and all(
+        return 1 <= len(parts) <= 2 and all(
             int(d) <= 180 and float(mi or 0) < 60 and float(se or 0) < 60 for d, mi, se in parts
         )
     numbers = re.findall(r"-?\d{1,3}\.(\d+)", value)
@@ -377,5 +377,6 @@ def _coordinate(value: str) -> bool:
         return False
     if len(floats) == 1:
         return abs(floats[0]) <= 180 and abs(floats[0]) >= 0.001
-    lat, lon = floats
-    return abs(lat) <= 90 and abs(lon) <= 180 and (lat, lon) != (0.0, 0.0)
+    first, second = (abs(x) for x in floats)
+    in_range = (first <= 90 and second <= 180) or (first <= 180 and second <= 90)
+    return in_range and (first, second) != (0.0, 0.0)

@@ -168,9 +168,23 @@ NOT_ROMAN_NAMES = frozenset({"hong kong", "xi an", "tai shan", "hai nan", "he na
 def romanized_names(values: Sequence[str]) -> np.ndarray:
     """Batch check of romanized Chinese names: every part a pinyin syllable, one part a surname.
 
-    Capitalisation is the candidate pattern's job (each part capitalised or upper-case); here the
-    lower-cased text must split into a romanized surname and a one- or two-syllable given name.
+    Case does not matter (ZHAO Haoran, zhao haoran, "Zhao, Haoran"): the lower-cased text must
+    split into a romanized surname and a one- or two-syllable given name; the column profiler adds
+    its distinctness test, since pinyin-shaped words also name places.
     """
-    series = pd.Series(list(values), dtype="str").str.lower()
+    series = pd.Series(list(values), dtype="str").str.lower().str.replace(",", "", regex=False)
     ok = series.str.fullmatch(romanized_pattern()).to_numpy(dtype=bool, na_value=False)
     return ok & ~series.str.replace("-", " ", regex=False).isin(NOT_ROMAN_NAMES).to_numpy(dtype=bool)
+
+
+LATIN_NAME = r"[A-Z][a-z]{1,14}(?:[\-'][A-Z]?[a-z]{1,14})?(?:,? [A-Z][a-z]{0,14}\.?(?:[\-'][A-Z]?[a-z]{1,14})?){1,2}"
+LATIN_NAME_UPPER = r"[A-Z]{2,15}(?:,? [A-Z][A-Za-z]{1,14}){1,2}"
+
+
+def latin_names(values: Sequence[str]) -> np.ndarray:
+    """Names in Latin letters of any origin (Maria Lopez, SMITH John), for columns whose header
+    already names a person: romanized Chinese names, or two or three capitalised words."""
+    series = pd.Series(list(values), dtype="str")
+    shaped = series.str.fullmatch(LATIN_NAME).to_numpy(dtype=bool, na_value=False)
+    upper = series.str.fullmatch(LATIN_NAME_UPPER).to_numpy(dtype=bool, na_value=False)
+    return shaped | upper | romanized_names(values)

@@ -43,6 +43,7 @@ from detectors.values import (
     NUMERIC,
     QUASI_VALUES,
     generated_labels,
+    unwrapped,
 )
 
 TRADE_SECRET = "TRADE_SECRET"
@@ -53,6 +54,7 @@ QUASI_ENTITIES = vocabulary.names("quasi")
 # least this share of its unmasked cells (and MIXED_MIN_CELLS cells) once the column identifies.
 MIXED_MIN_SHARE = 0.1
 MIXED_MIN_CELLS = 3
+HASH_MIN_DISTINCT = 10
 # Entities whose check makes one cell conclusive (check digit, numbering plan) need less.
 MIXED_MIN_SHARE_STRONG = 0.02
 STRONG_ENTITIES = vocabulary.strong()
@@ -304,7 +306,8 @@ def _update(stats: _Stats, column: pd.Series, scan_prose: bool, prose_limit: int
         return
     lengths = raw.str.len().to_numpy()
     stats.length += int((lengths * weight).sum())
-    is_ascii = np.asarray(pc.string_is_ascii(_arrow(raw)), dtype=bool)
+    inner = unwrapped(raw)  # what the rules look at: the value inside export wrappers
+    is_ascii = np.asarray(pc.string_is_ascii(_arrow(inner)), dtype=bool)
     family = {True: np.flatnonzero(is_ascii), False: np.flatnonzero(~is_ascii), None: np.arange(len(raw))}
     hints = headers.entity_hints(stats.name)
 
@@ -316,7 +319,7 @@ def _update(stats: _Stats, column: pd.Series, scan_prose: bool, prose_limit: int
         key = (rule.ascii_only, rule.clean, rule.upper)
         if key not in cleaned_by:
             index = family[rule.ascii_only]
-            cleaned = _cleaned(raw.iloc[index], rule.clean, rule.upper)
+            cleaned = _cleaned(inner.iloc[index], rule.clean, rule.upper)
             cleaned_by[key] = (index, cleaned, cleaned.str.len().to_numpy())
         index, cleaned, size = cleaned_by[key]
         low, high = rule.lengths
@@ -388,6 +391,8 @@ def _entity_score(stats: _Stats, entity: str, hinted: bool, decoy: bool) -> floa
         score *= 0.9
         if entity == "PERSON" and stats.distinct_ratio < 0.3:
             score *= 0.5
+        if entity == "HASHED_IDENTIFIER" and len(stats.distinct) < HASH_MIN_DISTINCT:
+            score *= 0.5  # a handful of digests: versions or file checksums, not one per person
     return max(0.0, min(1.0, score))
 
 

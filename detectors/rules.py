@@ -22,7 +22,7 @@ import pandas as pd
 import phonenumbers
 
 from detectors import checks
-from detectors.names import HAN, person_names, romanized_names
+from detectors.names import HAN, latin_names, person_names, romanized_names
 from detectors.text import fold, re2
 
 Check = Callable[[Sequence[str]], np.ndarray]
@@ -191,9 +191,14 @@ def _travel_permit(name: str, number: str, context: tuple[str, ...]) -> EntityRu
 RESIDENT_ID_SPAN = NO_ALNUM_BEFORE + r"[1-9]\d{5}(?:[ \-]?\d{8}[ \-]?\d{3}[0-9Xx]|\d{9})" + NO_ALNUM_AFTER
 
 # Decimal degrees "36.65123,117.12345" (optionally N/E letters, brackets), or degrees-minutes-seconds.
-_DEGREES = r"[NSns]?-?\d{1,3}\.\d{3,10}[NSEWnsew]?"
+# Either order (lat,lon or lon,lat as GIS tools write), separated by a comma, semicolon, slash or
+# space, optionally as WKT POINT(lon lat).
+_DEGREES = r"[NSEWnsew]?-?\d{1,3}\.\d{3,10}[NSEWnsew]?"
 _DMS = r"[NSEWnsew]?\d{1,3}°(?:\d{1,2}(?:\.\d+)?['′])?(?:\d{1,2}(?:\.\d+)?[\"″])?[NSEWnsew]?"
-GEO_CANDIDATE = rf"[(\[]?{_DEGREES}[,;/]{_DEGREES.replace('NSns', 'EWew')}[)\]]?|{_DMS}[,;/]?{_DMS}"
+GEO_CANDIDATE = (
+    rf"(?:POINT|point)?\s*[(\[]?\s*{_DEGREES}\s*[,;/\s]\s*{_DEGREES}\s*[)\]]?"
+    rf"|{_DMS}\s*[,;/]?\s*{_DMS}"
+)
 GEO_SPAN = (
     r"(?<![0-9A-Za-z.\-])"
     + rf"(?:-?\d{{1,3}}\.\d{{4,10}},\s?-?\d{{1,3}}\.\d{{4,10}}|{_DMS}[,\s]?{_DMS})"
@@ -383,7 +388,7 @@ RULES: tuple[EntityRule, ...] = (
         check=checks.coordinates,
         span=GEO_SPAN,
         span_score=0.5,
-        clean=r"\s",
+        clean=r"^\s+|\s+$",
         context=("坐标", "经纬度", "经度", "纬度", "位置", "定位", "lat", "lon"),
         # Separate latitude / longitude columns: one decimal number each, named by the header.
         header_only=(("经度", "纬度", "经纬度", "latitude", "longitude", "lat", "lng", "lon", "jd", "wd"),
@@ -443,8 +448,10 @@ RULES = (
         name="PERSON_PINYIN",
         entity="PERSON",
         lengths=(4, 40),
-        candidate=r"[A-Z][A-Za-z]{0,11}(?:[\-'][A-Za-z]{1,6})?(?: [A-Z][A-Za-z]{0,11}(?:[\-'][A-Za-z]{1,6})?){1,2}",
+        candidate=r"[A-Za-z]{1,12}(?:[\-'][A-Za-z]{1,6})?(?:,? [A-Za-z]{1,12}(?:[\-'][A-Za-z]{1,6})?){1,2}",
         check=romanized_names,
+        # Under a header that names a person, any capitalised two- or three-part Latin name.
+        column_check=latin_names,
         span=None,
         span_score=0.3,
         context=("name",),

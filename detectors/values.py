@@ -80,3 +80,38 @@ def generated_labels(values: pd.Series) -> np.ndarray:
             band = (low < high) & (size >= 0) & (size <= 1)
         out[maybe] = band
     return out
+
+
+# What export tools wrap around a value: Excel's text marker (a leading apostrophe) or formula
+# (="370102…"), a label the system put before it (TEL:, 身份证：, sha256:), and a landline's
+# extension (0531-86123456-802, …转802). The rules see the value inside.
+_HAN_LABEL = rf"[{HAN}]{{1,8}}"
+_ASCII_LABEL = r"[0-9A-Fa-f]{0,6}[G-Zg-z_][A-Za-z0-9_.]{0,8}"  # a non-hex letter: not an IPv6 group
+EXPORT_WRAPPERS: tuple[tuple[str, str], ...] = tuple(
+    (re2(pattern), replacement)
+    for pattern, replacement in (
+        (r'^="(.*)"$', r"\1"),
+        (r"^['`\t]+", ""),
+        (rf"^(?:{_ASCII_LABEL}|{_HAN_LABEL})\s*[:：]\s*", ""),
+        (r"^(\+?[\d\s\-()（）]{6,20}\d)\s*(?:转|分机|ext\.?|EXT\.?|x|X|#)\s*\d{1,5}$", r"\1"),
+        (r"^(\(?0\d{2,3}\)?[\s\-]?[2-9]\d{6,7})-\d{1,5}$", r"\1"),
+    )
+)
+WRAPPER_HINT = re2(
+    r"^(?:['`\t=]|[^:：]{1,12}[:：])"
+    r"|(?:转|分机|ext|EXT|x|X|#)\s*\d{1,5}$"
+    r"|^\(?0\d{2,3}\)?[\s\-]?\d{7,8}-\d"
+)
+
+
+def unwrapped(values: pd.Series) -> pd.Series:
+    """The values with export wrappers removed (see EXPORT_WRAPPERS); only wrapped cells are touched."""
+    wrapped = values.str.contains(WRAPPER_HINT, regex=True).to_numpy(dtype=bool, na_value=False)
+    if not wrapped.any():
+        return values
+    out = values.copy()
+    inner = values[wrapped]
+    for pattern, replacement in EXPORT_WRAPPERS:
+        inner = inner.str.replace(pattern, replacement, regex=True)
+    out[wrapped] = inner
+    return out

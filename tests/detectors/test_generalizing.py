@@ -230,3 +230,68 @@ def test_phone_numbers_with_hyphens_are_not_bands(rng):
 def test_spans_do_not_start_or_end_inside_an_alphanumeric_run():
     for text in ("编号AB13812345678C", "代码13812345678ab", "ref x6222021234567890123z"):
         assert not [s for s in scan_text(text) if s.type in ("PHONE_NUMBER", "CN_BANK_CARD")], text
+
+
+# --- export wrappers, coordinate forms, properties ---------------------------------------------
+
+def test_values_inside_export_wrappers_are_found(rng):
+    ids = [make_ric(rng) for _ in range(60)]
+    wrapped = [("'" + v) if i % 3 == 0 else (f'="{v}"' if i % 3 == 1 else f"身份证：{v}") for i, v in enumerate(ids)]
+    assert profile_of(wrapped, "c").primary == "CN_RESIDENT_ID"
+    phones = [f"TEL:{make_mobile(rng)}" for _ in range(30)] + [f"0531-8612{i:04d}-80{i % 10}" for i in range(30)]
+    assert profile_of(phones, "c").entities[0].matches == 60
+
+
+def test_unwrapping_leaves_plates_and_ipv6_alone():
+    from detectors.values import unwrapped
+
+    values = pd.Series(["鲁AX1234", "fe80::1", "2001:db8::1", "E1234X567"], dtype="str")
+    assert unwrapped(values).tolist() == values.tolist()
+
+
+@pytest.mark.parametrize("written", ["36.65123,117.12345", "117.12345,36.65123", "POINT(117.12345 36.65123)",
+                                     "36.65123 117.12345", "(36.65123, 117.12345)", "N36.65123,E117.12345",
+                                     "36°39′12″N, 117°7′12″E"])
+def test_coordinate_forms(written):
+    assert validate("GEO_COORDINATE", written)
+
+
+@pytest.mark.parametrize("written", ["1.5,2.5", "123.456,234.567", "2024.03,12.001", "36.6,117.1"])
+def test_coarse_or_out_of_range_pairs_are_not_coordinates(written):
+    assert not validate("GEO_COORDINATE", written)
+
+
+@given(st.text("ABCDEFGHJKLMNPRSTUVWXYZ0123456789", min_size=17, max_size=17))
+def test_vin_check_agrees_with_the_iso_3779_definition(vin):
+    total = sum(VIN_VALUES[c] * w for c, w in zip(vin, VIN_WEIGHTS, strict=True)) % 11
+    expected = vin[8] == ("X" if total == 10 else str(total)) and any(c.isalpha() for c in vin)
+    assert bool(vins([vin])[0]) == expected
+
+
+@given(st.text(max_size=60))
+def test_new_validators_never_raise(text):
+    for entity in ("GEO_COORDINATE", "HASHED_IDENTIFIER", "VEHICLE_VIN", "IMEI", "CN_FOREIGNER_PR_ID",
+                   "CN_HK_MACAU_TRAVEL_PERMIT", "CN_TW_TRAVEL_PERMIT", "CN_HMT_RESIDENCE_PERMIT", "PERSON"):
+        assert validate(entity, text) in (True, False)
+    assert len(generated_labels(pd.Series([text], dtype="str"))) == 1
+
+
+@given(st.text("0123456789", min_size=8, max_size=8), st.text(USCC_ALPHABET, min_size=10, max_size=10))
+def test_uscc_check_character_agrees_with_stdnum(head, tail):
+    from stdnum.cn import uscc as stdnum_uscc
+
+    code = head + tail
+    assert bool(uscc_check_chars([code])[0]) == stdnum_uscc.is_valid(code)
+
+
+def test_a_handful_of_repeated_digests_is_not_a_hashed_identifier():
+    versions = [hashlib.sha1(f"release {i % 3}".encode()).hexdigest() for i in range(200)]
+    assert profile_of(versions, "col").primary is None
+
+
+def test_latin_names_count_under_a_name_header_only(rng):
+    first = ["John", "Maria", "Peter", "Anna", "David", "Sophie", "Ahmed", "Olga", "Carlos", "Lucy"]
+    last = ["Smith", "Lopez", "Muller", "Rossi", "Khan", "Ivanova", "Silva", "Brown", "Dubois", "Novak"]
+    names = [f"{rng.choice(first)} {rng.choice(last)}" for _ in range(100)]
+    assert profile_of(names, "联系人").primary == "PERSON"
+    assert profile_of(names, "col").primary is None
