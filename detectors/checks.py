@@ -341,7 +341,7 @@ def vins(values: Sequence[str]) -> np.ndarray:
 
 
 def hex_digests(values: Sequence[str]) -> np.ndarray:
-    """Hex digests (MD5, SHA-1, SHA-256, SHA-512 lengths): both letters and digits, as uniform
+    """Hex digests (MD5, SHA-1, SHA-256, SHA-512 lengths, either case): both letters and digits, as uniform
     hex almost always has (all-digit 32 hex chars: one time in 3 million), and not an RFC 4122
     UUID written without dashes (version nibble 1-8 and variant 8-b at fixed places)."""
     out = np.zeros(len(values), dtype=bool)
@@ -350,7 +350,7 @@ def hex_digests(values: Sequence[str]) -> np.ndarray:
         ok = (letters >= 1) & (letters < width)
         if width == 32:
             uuid = np.isin(m[:, 12], np.frombuffer(b"12345678", dtype=np.uint8)) & np.isin(
-                m[:, 16], np.frombuffer(b"89AB", dtype=np.uint8))
+                m[:, 16] & 0xDF, np.frombuffer(b"89AB", dtype=np.uint8) & 0xDF)
             ok &= ~uuid
         out[index] = ok
     return out

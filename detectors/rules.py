@@ -196,8 +196,8 @@ RESIDENT_ID_SPAN = NO_ALNUM_BEFORE + r"[1-9]\d{5}(?:[ \-]?\d{8}[ \-]?\d{3}[0-9Xx
 _DEGREES = r"[NSEWnsew]?-?\d{1,3}\.\d{3,10}[NSEWnsew]?"
 _DMS = r"[NSEWnsew]?\d{1,3}°(?:\d{1,2}(?:\.\d+)?['′])?(?:\d{1,2}(?:\.\d+)?[\"″])?[NSEWnsew]?"
 GEO_CANDIDATE = (
-    rf"(?:POINT|point)?\s*[(\[]?\s*{_DEGREES}\s*[,;/\s]\s*{_DEGREES}\s*[)\]]?"
-    rf"|{_DMS}\s*[,;/]?\s*{_DMS}"
+    rf"\s*(?:(?:POINT|point)?\s*[(\[]?\s*{_DEGREES}\s*[,;/\s]\s*{_DEGREES}\s*[)\]]?"
+    rf"|{_DMS}\s*[,;/]?\s*{_DMS})\s*"
 )
 GEO_SPAN = (
     r"(?<![0-9A-Za-z.\-])"
@@ -354,7 +354,7 @@ RULES: tuple[EntityRule, ...] = (
         check=checks.imeis,
         span=NO_ALNUM_BEFORE + r"\d{15}" + NO_ALNUM_AFTER,
         span_score=0.3,
-        clean=r"[\s\-/]",
+        clean=NUMBER_SEPARATORS,
         context=("imei", "串号", "设备号", "手机串号", "设备识别码"),
     ),
     EntityRule(
@@ -373,11 +373,10 @@ RULES: tuple[EntityRule, ...] = (
         # Column level only: hex digests of fixed length, judged by their share in a column.
         name="HASHED_IDENTIFIER",
         lengths=(32, 128),
-        candidate=r"[0-9A-F]{32}|[0-9A-F]{40}|[0-9A-F]{64}|[0-9A-F]{128}",
+        candidate=r"[0-9A-Fa-f]{32}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64}|[0-9A-Fa-f]{128}",
         check=checks.hex_digests,
         span=None,
         span_score=0.3,
-        upper=True,
     ),
     EntityRule(
         name="GEO_COORDINATE",
@@ -388,7 +387,6 @@ RULES: tuple[EntityRule, ...] = (
         check=checks.coordinates,
         span=GEO_SPAN,
         span_score=0.5,
-        clean=r"^\s+|\s+$",
         context=("坐标", "经纬度", "经度", "纬度", "位置", "定位", "lat", "lon"),
         # Separate latitude / longitude columns: one decimal number each, named by the header.
         header_only=(("经度", "纬度", "经纬度", "latitude", "longitude", "lat", "lng", "lon", "jd", "wd"),

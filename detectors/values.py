@@ -59,6 +59,7 @@ GENERATED = re2("|".join(
 ))
 _NUMBER = r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:e[+-]?\d+)?"
 BAND = re2(rf"^({_NUMBER})-({_NUMBER})$")
+GENERATED_OR_BAND = f"{GENERATED}|{_NUMBER}-{_NUMBER}"
 
 
 def generated_labels(values: pd.Series) -> np.ndarray:
@@ -68,8 +69,9 @@ def generated_labels(values: pd.Series) -> np.ndarray:
     digit more), the shape ``_band_labels`` writes; a phone number written 0531-8612345 or
     138-12345678 has a leading zero or parts of very different lengths and stays a phone number.
     """
-    out = values.str.fullmatch(GENERATED).to_numpy(dtype=bool, na_value=False).copy()
-    maybe = np.flatnonzero(~out & values.str.contains("-", regex=False).to_numpy(dtype=bool, na_value=False))
+    out = values.str.fullmatch(GENERATED_OR_BAND).to_numpy(dtype=bool, na_value=False).copy()
+    maybe = np.flatnonzero(out & values.str.contains("-", regex=False).to_numpy(dtype=bool, na_value=False))
+    maybe = maybe[~values.iloc[maybe].str.fullmatch(GENERATED).to_numpy(dtype=bool, na_value=False)]
     if len(maybe):
         parts = values.iloc[maybe].str.extract(BAND)
         low = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
