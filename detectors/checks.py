@@ -206,14 +206,21 @@ def bank_cards(values: Sequence[str]) -> np.ndarray:
     An 18-digit number shaped like a resident ID (province, real birth date) whose check
     character is wrong is a mistyped ID, not a card that happens to pass Luhn (one in ten would).
     """
-    ok = luhn(values) & np.array([len(set(v)) >= 4 for v in values], dtype=bool)
+    return luhn(values) & _card_shaped(values)
+
+
+def bank_cards_unchecked(values: Sequence[str]) -> np.ndarray:
+    """Card-shaped numbers (issuer prefix and length from the candidate pattern) whether or not
+    Luhn holds: some old cards fail it, so under a 卡号 / 账号 header the shape is enough."""
+    return _card_shaped(values)
+
+
+def _card_shaped(values: Sequence[str]) -> np.ndarray:
+    """Not a placeholder (four distinct digits) and, at 18 digits, not shaped like a resident ID."""
+    ok = np.array([len(set(v)) >= 4 for v in values], dtype=bool)
     for index, m in _fixed_width(values, (18,)).values():
-        d = m.astype(np.int32) - 48
-        year = d[:, 6] * 1000 + d[:, 7] * 100 + d[:, 8] * 10 + d[:, 9]
-        month, day = d[:, 10] * 10 + d[:, 11], d[:, 12] * 10 + d[:, 13]
-        id_shaped = np.isin(d[:, 0] * 10 + d[:, 1], list(PROVINCES)) & _valid_dates(
-            year, month, day, _dt.date.today()
-        )
+        d = np.clip(m.astype(np.int32) - 48, 0, 9)
+        id_shaped = np.isin(d[:, 0] * 10 + d[:, 1], list(PROVINCES)) & _date_at(d, 6, _dt.date.today())
         ok[index] &= ~id_shaped
     return ok
 
@@ -341,18 +348,23 @@ def vins(values: Sequence[str]) -> np.ndarray:
 
 
 def hex_digests(values: Sequence[str]) -> np.ndarray:
-    """Hex digests (MD5, SHA-1, SHA-256, SHA-512 lengths, either case): both letters and digits, as uniform
-    hex almost always has (all-digit 32 hex chars: one time in 3 million), and not an RFC 4122
-    UUID written without dashes (version nibble 1-8 and variant 8-b at fixed places)."""
+    """Hex digests (MD5, SHA-1, SHA-256, SHA-512 lengths, either case): both letters and digits,
+    as uniform hex almost always has (all-digit 32 hex chars: one time in 3 million)."""
     out = np.zeros(len(values), dtype=bool)
     for width, (index, m) in _fixed_width(values, (32, 40, 64, 128)).items():
         letters = (m >= ord("A")).sum(axis=1)
-        ok = (letters >= 1) & (letters < width)
-        if width == 32:
-            uuid = np.isin(m[:, 12], np.frombuffer(b"12345678", dtype=np.uint8)) & np.isin(
-                m[:, 16] & 0xDF, np.frombuffer(b"89AB", dtype=np.uint8) & 0xDF)
-            ok &= ~uuid
-        out[index] = ok
+        out[index] = (letters >= 1) & (letters < width)
+    return out
+
+
+def uuid_shaped(values: Sequence[str]) -> np.ndarray:
+    """32 hex characters laid out as an RFC 4122 UUID without dashes (version nibble 1-8, variant
+    8-b). One random digest in eight is shaped so; a column where nearly all are holds UUIDs."""
+    out = np.zeros(len(values), dtype=bool)
+    for index, m in _fixed_width(values, (32,)).values():
+        version = np.isin(m[:, 12], np.frombuffer(b"12345678", dtype=np.uint8))
+        variant = np.isin(m[:, 16] & 0xDF, np.frombuffer(b"89AB", dtype=np.uint8) & 0xDF)
+        out[index] = version & variant
     return out
 
 

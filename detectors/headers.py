@@ -67,7 +67,8 @@ QUASI_HINTS: dict[str, tuple[str, ...]] = {
 
 
 def _tokens(header: str) -> list[str]:
-    return [t for t in re.split(r"[^0-9a-z\u4e00-\u9fff]+", header.lower()) if t]
+    """Runs of ASCII letters/digits and runs of Han characters: 设备IMEI is 设备 + imei."""
+    return re.findall(r"[0-9a-z]+|[\u4e00-\u9fff]+", header.lower())
 
 
 def matches(header: str, words: tuple[str, ...]) -> bool:

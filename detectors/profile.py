@@ -55,6 +55,7 @@ QUASI_ENTITIES = vocabulary.names("quasi")
 MIXED_MIN_SHARE = 0.1
 MIXED_MIN_CELLS = 3
 HASH_MIN_DISTINCT = 10
+VETO_SHARE = 0.9  # share of matches of the rule's column_veto shape that makes them something else
 # Entities whose check makes one cell conclusive (check digit, numbering plan) need less.
 MIXED_MIN_SHARE_STRONG = 0.02
 STRONG_ENTITIES = vocabulary.strong()
@@ -126,6 +127,7 @@ class _Stats:
     non_empty: int = 0
     masked: int = 0  # already masked cells and labels written by Kaifang's operators
     matches: Counter = field(default_factory=Counter)  # whole-cell validated matches
+    vetoed: Counter = field(default_factory=Counter)  # matches also of the rule's column_veto shape
     span_cells: Counter = field(default_factory=Counter)  # prose cells with >= 1 validated span
     span_score: Counter = field(default_factory=Counter)  # sum of best span score per such cell
     texty: int = 0
@@ -339,6 +341,9 @@ def _update(stats: _Stats, column: pd.Series, scan_prose: bool, prose_limit: int
         if len(hit):
             stats.matches[rule.entity] += int(weight[hit].sum())
             whole[hit] = True
+            if rule.column_veto is not None:
+                vetoed = rule.column_veto(subset.iloc[candidate[ok]].tolist())
+                stats.vetoed[rule.entity] += int(weight[hit[vetoed]].sum())
 
     maybe = np.flatnonzero(~whole & (lengths >= 8))
     prose = np.zeros(len(raw), dtype=bool)
@@ -393,6 +398,8 @@ def _entity_score(stats: _Stats, entity: str, hinted: bool, decoy: bool) -> floa
             score *= 0.5
         if entity == "HASHED_IDENTIFIER" and len(stats.distinct) < HASH_MIN_DISTINCT:
             score *= 0.5  # a handful of digests: versions or file checksums, not one per person
+    if stats.matches[entity] and stats.vetoed[entity] / stats.matches[entity] >= VETO_SHARE:
+        return 0.0
     return max(0.0, min(1.0, score))
 
 

@@ -60,6 +60,9 @@ class EntityRule:
     column_check: Check | None = None
     # The entity reported (several rules may report one entity: Han and romanized names).
     entity: str = ""
+    # A shape that, when nearly all of a column's matches have it, makes them something else
+    # (UUIDs written without dashes are random record keys, not digests).
+    column_veto: Check | None = None
 
     def __post_init__(self) -> None:
         if not self.entity:
@@ -283,6 +286,7 @@ RULES: tuple[EntityRule, ...] = (
         hint=r"\d{4}[\s\-]?\d{4}[\s\-]?\d{4}[\s\-]?\d{4}",
         candidate=r"(?:62|60|95)\d{14,17}|[345]\d{15,18}",
         check=checks.bank_cards,
+        column_check=checks.bank_cards_unchecked,
         span=NO_ALNUM_BEFORE + r"(?:62|60|95|[345])\d{2}(?:[\s\-]?\d{4}){2,3}(?:[\s\-]?\d{1,3})?" + NO_ALNUM_AFTER,
         span_score=0.3,
         clean=NUMBER_SEPARATORS,
@@ -375,6 +379,7 @@ RULES: tuple[EntityRule, ...] = (
         lengths=(32, 128),
         candidate=r"[0-9A-Fa-f]{32}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64}|[0-9A-Fa-f]{128}",
         check=checks.hex_digests,
+        column_veto=checks.uuid_shaped,
         span=None,
         span_score=0.3,
     ),

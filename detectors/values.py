@@ -95,13 +95,14 @@ EXPORT_WRAPPERS: tuple[tuple[str, str], ...] = tuple(
         (r'^="(.*)"$', r"\1"),
         (r"^['`\t]+", ""),
         (rf"^(?:{_ASCII_LABEL}|{_HAN_LABEL})\s*[:：]\s*", ""),
-        (r"^(\+?[\d\s\-()（）]{6,20}\d)\s*(?:转|分机|ext\.?|EXT\.?|x|X|#)\s*\d{1,5}$", r"\1"),
+        # Not a bare "x" or "#": 9312010182974233X4 is a credit code, not a number and extension 4.
+        (r"^(\+?[\d\s\-()（）]{6,20}\d)\s*(?:转|分机|ext\.?|EXT\.?)\s*\d{1,5}$", r"\1"),
         (r"^(\(?0\d{2,3}\)?[\s\-]?[2-9]\d{6,7})-\d{1,5}$", r"\1"),
     )
 )
 WRAPPER_HINT = re2(
     r"^(?:['`\t=]|[^:：]{1,12}[:：])"
-    r"|(?:转|分机|ext|EXT|x|X|#)\s*\d{1,5}$"
+    r"|(?:转|分机|ext|EXT)\.?\s*\d{1,5}$"
     r"|^\(?0\d{2,3}\)?[\s\-]?\d{7,8}-\d"
 )
 

@@ -170,8 +170,13 @@ def test_digests_are_never_read_as_phone_numbers():
     assert not validate("PHONE_NUMBER", digest[:12])
 
 
-def test_uuids_written_without_dashes_are_not_digests():
-    assert not hex_digests(["550E8400E29B41D4A716446655440000"]).any()
+def test_a_column_of_uuids_written_without_dashes_is_not_a_digest_column():
+    import uuid
+
+    keys = [uuid.UUID(int=random.Random(i).getrandbits(128), version=4).hex for i in range(200)]
+    assert profile_of(keys, "col").primary is None
+    # while a digest that happens to be UUID-shaped (one in eight) still counts as a digest
+    assert hex_digests(["550E8400E29B41D4A716446655440000"]).all()
 
 
 def test_coordinates_in_pairs_and_in_separate_columns_are_quasi_identifiers(rng):
@@ -245,7 +250,7 @@ def test_values_inside_export_wrappers_are_found(rng):
 def test_unwrapping_leaves_plates_and_ipv6_alone():
     from detectors.values import unwrapped
 
-    values = pd.Series(["鲁AX1234", "fe80::1", "2001:db8::1", "E1234X567"], dtype="str")
+    values = pd.Series(["鲁AX1234", "fe80::1", "2001:db8::1", "E1234X567", "9312010182974233X4"], dtype="str")
     assert unwrapped(values).tolist() == values.tolist()
 
 
@@ -295,3 +300,19 @@ def test_latin_names_count_under_a_name_header_only(rng):
     names = [f"{rng.choice(first)} {rng.choice(last)}" for _ in range(100)]
     assert profile_of(names, "联系人").primary == "PERSON"
     assert profile_of(names, "col").primary is None
+
+
+def test_card_numbers_failing_luhn_count_under_a_card_header(rng):
+    from tests.detectors.conftest import luhn_complete
+
+    cards = [luhn_complete("622202" + "".join(rng.choice("0123456789") for _ in range(12))) for _ in range(60)]
+    failing = [c[:-1] + str((int(c[-1]) + 1) % 10) for c in cards]
+    assert profile_of(failing, "银行卡号").primary == "CN_BANK_CARD"
+    assert profile_of(failing, "col").primary is None
+
+
+def test_short_ascii_hints_glued_to_han_words_count():
+    from detectors.headers import entity_hints
+
+    assert entity_hints("设备IMEI") == {"IMEI"}
+    assert entity_hints("联系人xm") == {"PERSON"}
