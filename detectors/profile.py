@@ -56,9 +56,6 @@ MIXED_MIN_SHARE = 0.1
 MIXED_MIN_CELLS = 3
 HASH_MIN_DISTINCT = 10
 VETO_SHARE = 0.9  # share of matches of the rule's column_veto shape that makes them something else
-# Entities whose check makes one cell conclusive (check digit, numbering plan) need less.
-MIXED_MIN_SHARE_STRONG = 0.02
-STRONG_ENTITIES = vocabulary.strong()
 DISTINCT_SAMPLE = 5000
 SHAPE_SAMPLE = 20_000
 PROSE_LIMIT: int | None = None  # default: every prose cell that needs the analyzer or name finder gets it
@@ -497,7 +494,7 @@ def _mixture(stats: _Stats, evidence: list[EntityEvidence], present: list[Entity
         if e.type in credit
         and e.type not in reported
         and stats.matches[e.type] >= MIXED_MIN_CELLS
-        and credit[e.type] >= (MIXED_MIN_SHARE_STRONG if e.type in STRONG_ENTITIES else MIXED_MIN_SHARE)
+        and credit[e.type] >= MIXED_MIN_SHARE
     ]
     if not extra:
         return present

@@ -316,3 +316,23 @@ def test_short_ascii_hints_glued_to_han_words_count():
 
     assert entity_hints("设备IMEI") == {"IMEI"}
     assert entity_hints("联系人xm") == {"PERSON"}
+
+
+def test_the_policy_defaults_for_new_entities_load_and_run():
+    from anonymizers.operators import OperatorParams, apply_operator
+    from pipelines.spec import load_policy
+
+    policy, _ = load_policy(POLICY)
+    default = policy.entity_defaults["GEO_COORDINATE"]
+    params = OperatorParams(to=default.to, digits=default.digits)
+    out = apply_operator(default.action, pd.Series(["36.65123,117.12345", "117.12345", None], dtype="string"),
+                         params)
+    assert out.tolist()[:2] == ["36.65,117.12", "117.12"] and out.isna().tolist()[2]
+    assert not validate("GEO_COORDINATE", out[0])  # rounded to about 1 km: no longer a building
+    assert policy.entity_defaults["HASHED_IDENTIFIER"].action == "pseudonymize"
+    assert "HASHED_IDENTIFIER" in policy.never_publish_raw
+
+
+def test_a_few_stray_values_of_another_type_are_not_reported(rng):
+    values = [make_ric(rng) for _ in range(95)] + [make_mobile(rng) for _ in range(5)]
+    assert [e.type for e in profile_of(values, "身份证号").entities] == ["CN_RESIDENT_ID"]
