@@ -273,11 +273,11 @@ def resident_ids_loose(values: Sequence[str], today: _dt.date | None = None) -> 
     the profiler asks for.
     """
     today = today or _dt.date.today()
-    out = np.zeros(len(values), dtype=bool)
+    out = resident_ids(values, today)  # legacy 15-digit numbers keep their full check
     for index, m in _fixed_width(values, (18,)).values():
         ok = _mod11_2(m)
         ok &= _date_at(np.clip(m.astype(np.int32) - 48, 0, 9), 6, today)
-        out[index] = ok
+        out[index] |= ok
     return out
 
 

@@ -336,3 +336,22 @@ def test_the_policy_defaults_for_new_entities_load_and_run():
 def test_a_few_stray_values_of_another_type_are_not_reported(rng):
     values = [make_ric(rng) for _ in range(95)] + [make_mobile(rng) for _ in range(5)]
     assert [e.type for e in profile_of(values, "身份证号").entities] == ["CN_RESIDENT_ID"]
+
+
+def test_header_checks_accept_everything_the_strict_checks_accept(rng):
+    legacy = [make_ric(rng)[:6] + make_ric(rng)[8:17] for _ in range(200)]
+    legacy = [v for v in legacy if resident_ids([v])[0]]
+    assert profile_of(legacy, "身份证号").primary == "CN_RESIDENT_ID"
+    from tests.detectors.conftest import luhn_complete, make_uscc
+
+    samples = {
+        "CN_RESIDENT_ID": [make_ric(rng) for _ in range(50)] + legacy[:20],
+        "CN_USCC": [make_uscc(rng) for _ in range(50)],
+        "CN_BANK_CARD": [luhn_complete("622202" + str(rng.randint(10**11, 10**12 - 1))) for _ in range(50)],
+    }
+    for rule in RULES:
+        if rule.column_check is not None and rule.entity in samples:
+            values = samples[rule.entity]
+            strict = rule.check(values)
+            assert strict.all(), rule.name
+            assert rule.column_check(values)[strict].all(), rule.name
