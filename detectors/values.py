@@ -76,8 +76,8 @@ def generated_labels(values: pd.Series) -> np.ndarray:
         parts = values.iloc[maybe].str.extract(BAND)
         low = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         high = pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        size = parts[1].str.len().to_numpy(dtype=float, na_value=0) - parts[0].str.len().to_numpy(dtype=float,
-                                                                                                na_value=0)
+        digits = [parts[k].str.lstrip("-").str.len().to_numpy(dtype=float, na_value=0) for k in (0, 1)]
+        size = np.where(low < 0, 0, digits[1] - digits[0])  # -10-0: a band across zero
         with np.errstate(invalid="ignore"):
             band = (low < high) & (size >= 0) & (size <= 1)
         out[maybe] = band

@@ -221,7 +221,7 @@ def test_english_and_place_words_are_not_romanized_names():
 
 def test_operator_labels_are_never_identifiers():
     labels = ["40000-45000", "1e+06-2e+06", "<=0", "P0123456789abcdef", "S0123456789abcdef", "<PHONE_NUMBER>",
-              "4000-4500"]
+              "4000-4500", "-10-0", ">=90"]
     assert generated_labels(pd.Series(labels, dtype="str")).all()
     column = profile_of(labels * 30, "band")
     assert column.evidence == () and column.masked == len(labels) * 30
@@ -355,3 +355,16 @@ def test_header_checks_accept_everything_the_strict_checks_accept(rng):
             strict = rule.check(values)
             assert strict.all(), rule.name
             assert rule.column_check(values)[strict].all(), rule.name
+
+
+@given(st.lists(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False), min_size=1, max_size=30),
+       st.sampled_from([1, 5, 10, 100, 5000, 100000]))
+def test_what_the_band_and_aggregate_operators_write_is_never_evidence(numbers, width):
+    from anonymizers.operators import OperatorParams, apply_operator
+
+    values = pd.Series([f"{x:.2f}" for x in numbers], dtype="string")
+    bands = apply_operator("generalize", values, OperatorParams(to="band", width=width))
+    magnitudes = apply_operator("aggregate", values, OperatorParams())
+    for written in (bands, magnitudes):
+        column = profile_frame(pd.DataFrame({"c": written.astype(object)})).column("c")
+        assert column.evidence == ()
