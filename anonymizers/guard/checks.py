@@ -467,7 +467,8 @@ def _token_entity(token: str) -> str | None:
     """The strong entity a token from the input's prose validates as, if any."""
     from detectors import validate
 
-    for entity in ("CN_RESIDENT_ID", "PHONE_NUMBER", "CN_BANK_CARD", "EMAIL_ADDRESS"):
+    for entity in ("CN_RESIDENT_ID", "CN_HMT_RESIDENCE_PERMIT", "CN_FOREIGNER_PR_ID", "PHONE_NUMBER",
+                   "CN_BANK_CARD", "EMAIL_ADDRESS"):
         try:
             if validate(entity, token):
                 return entity

@@ -194,6 +194,8 @@ def email(shown: str) -> float:
 
 COUNTERS = {
     "CN_RESIDENT_ID": resident_id,
+    "CN_HMT_RESIDENCE_PERMIT": resident_id,  # GB 11643's structure under the 81/82/83 region codes
+    "CN_FOREIGNER_PR_ID": lambda shown: generic(shown, DIGITS),
     "PHONE_NUMBER": phone,
     "CN_BANK_CARD": bank_card,
     "EMAIL_ADDRESS": email,
