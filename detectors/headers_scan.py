@@ -23,14 +23,15 @@ def _identifier_in(name: str) -> str | None:
     """The entity of a validated identifier inside the header text, if any (names and places aside:
     headers say 姓名 and 住址, which are words, not values)."""
     text = fold(name)
+    telling = vocabulary.strong() | vocabulary.never_raw()
     for rule in RULES:
-        if rule.name in {"PERSON", "LOCATION"}:
+        if rule.entity in {"PERSON", "LOCATION", "GEO_COORDINATE", "HASHED_IDENTIFIER"}:
             continue
         if rule.validate(text):
-            return rule.name
-        for match in re.finditer(rule.span, text):
-            if rule.validate(match.group()) and rule.name in vocabulary.strong() | vocabulary.never_raw():
-                return rule.name
+            return rule.entity
+        for match in re.finditer(rule.span, text) if rule.span else ():
+            if rule.validate(match.group()) and rule.entity in telling:
+                return rule.entity
     return None
 
 

@@ -344,7 +344,20 @@ def infer_format(path: Path) -> str:
 
 
 def write_raw(chunks: Iterator[pd.DataFrame], out: Path) -> tuple[int, list[str]]:
-    """Stream chunks into one Parquet file of text columns; return rows and column names."""
+    """Stream chunks into one Parquet file of text columns; return rows and column names.
+
+    The source is closed whatever happens: a refused header or a bad row must not leave a database
+    connection open in its transaction (holding locks on the agency's table) until garbage collection.
+    """
+    try:
+        return _write_raw(chunks, out)
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+
+
+def _write_raw(chunks: Iterator[pd.DataFrame], out: Path) -> tuple[int, list[str]]:
     writer: pq.ParquetWriter | None = None
     columns: list[str] = []
     rows = 0

@@ -62,3 +62,20 @@ def test_a_missing_table_is_one_line(postgres_table):
 
     with pytest.raises(SourceError, match=r"^the SQL source rejected the query \(postgresql\+psycopg://"):
         list(sql_chunks(POSTGRES_URL, "no_such_table_here", None))
+
+
+@pytest.mark.postgres
+def test_a_refused_extract_leaves_no_transaction_open_on_the_source(postgres_table, tmp_path):
+    """A header refused at extract closes the source: the table can be dropped at once afterwards."""
+    from pipelines.extract import SourceError, write_raw
+
+    query = f'select "企业名称" as "联系人13812345678" from "{postgres_table}"'
+    with pytest.raises(SourceError):
+        write_raw(sql_chunks(POSTGRES_URL, None, query), tmp_path / "raw.parquet")
+    engine = sa.create_engine(POSTGRES_URL)
+    with engine.connect() as connection:
+        open_ones = connection.execute(sa.text(
+            "select count(*) from pg_stat_activity where state = 'idle in transaction' "
+            "and query like :q"), {"q": f'%{postgres_table}%'}).scalar()
+    engine.dispose()
+    assert open_ones == 0
