@@ -27,6 +27,7 @@ from catalog.dcat import dataset_document
 from catalog.entry import catalog_entry, published_class
 from catalog.portal.forms import form_dict, parse
 from catalog.portal.harvest import harvest_routes
+from catalog.portal.quality_pages import quality_routes
 from catalog.portal.security import CSRF_FIELD, Guard
 from catalog.portal.views import listing, matches, summary_view
 from catalog.record import ReleaseRecord
@@ -395,6 +396,7 @@ def create_app(
     routes = [
         Route("/", p.index),
         *harvest_routes(p),  # /catalog[.jsonld|.ttl|.rdf], paged; version series and versions
+        *quality_routes(p),  # /datasets/<id>/quality (Chinese report), /quality/history (plots)
         Route("/datasets/{dataset_id}", p.dataset),
         Route("/datasets/{dataset_id}/dataset.jsonld", p.dataset_jsonld),
         Route("/datasets/{dataset_id}/datapackage.json", p.latest_datapackage),
