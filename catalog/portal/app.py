@@ -25,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 from catalog import access, objections
 from catalog.dcat import dataset_document
 from catalog.entry import catalog_entry, published_class
+from catalog.portal.ckan_api import ckan_routes
 from catalog.portal.forms import form_dict, parse
 from catalog.portal.harvest import harvest_routes
 from catalog.portal.quality_pages import quality_routes
@@ -396,6 +397,7 @@ def create_app(
     routes = [
         Route("/", p.index),
         *harvest_routes(p),  # /catalog[.jsonld|.ttl|.rdf], paged; version series and versions
+        *ckan_routes(p),  # CKAN Action API (read): /api/3/action/<name> and /api/action/<name>
         *quality_routes(p),  # /datasets/<id>/quality (Chinese report), /quality/history (plots)
         Route("/datasets/{dataset_id}", p.dataset),
         Route("/datasets/{dataset_id}/dataset.jsonld", p.dataset_jsonld),
