@@ -25,9 +25,12 @@ from catalog.record import (
     RiskFigures,
 )
 from catalog.store import CatalogStore
+from tests.catalog.conftest import CHROMIUM
 from tests.catalog.helpers import build_catalog, free_port, make_record, serving, stage
-from tests.catalog.test_browser import browser, page  # noqa: F401  the same Chromium fixtures
 
+if not CHROMIUM.exists():
+    pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium", allow_module_level=True)
+pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 Image = pytest.importorskip("PIL.Image", reason="the tofu probe compares pixels with Pillow")
 pytestmark = pytest.mark.browser
 DATASET = "air-quality"
@@ -49,7 +52,8 @@ def release(version: int, warned: bool, min_class: int, unique: int) -> Any:
     record.quality = QualitySummary(passed=True, evaluated=2, outcomes=outcomes, docs_index="quality/index.html",
                                     failed_warning=["客流 is mostly filled"] if warned else [])
     record.evaluation = Evaluation(
-        scenario="无条件开放（公众自由获取）", residual_risk="残余风险低。", conclusion="去标识化效果符合要求，可以发布。",
+        scenario="无条件开放（公众自由获取）", residual_risk="残余风险低。",
+        conclusion="去标识化效果符合要求，可以发布。",
         passed=True, figures={"uniqueness": {"records": 98, "unique_records": unique, "max_size": 3}},
         sections=[EvaluationSection(key="quantitative", title="定量评估", passed=True,
                                     findings=[f"最小等价类 {min_class} 条记录。"])])
