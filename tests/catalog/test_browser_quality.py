@@ -114,6 +114,26 @@ def test_the_probe_sees_boxes_where_no_font_has_the_character(portal, page: Any)
     assert looks_like_tofu(page, "\ue000", "\ue001")  # private use: every font draws its .notdef box
 
 
+def test_the_probe_sees_tofu_in_a_chromium_without_cjk_fonts(portal, browser: Any, tmp_path: Path,
+                                                             shots: Path) -> None:
+    """The probe's proof: the same page in a Chromium whose fontconfig knows only DejaVu shows boxes."""
+    config = tmp_path / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        "<dir>/usr/share/fonts/truetype/dejavu</dir>"
+        f"<cachedir>{tmp_path / 'fc-cache'}</cachedir></fontconfig>", "utf-8")
+    chromium = browser.browser_type.launch(  # a second Chromium from the same playwright
+        executable_path=str(CHROMIUM), headless=True, args=["--headless", "--no-sandbox", "--disable-gpu"],
+        env={**os.environ, "FONTCONFIG_FILE": str(config)})
+    try:
+        tab = chromium.new_page()
+        tab.goto(portal[0] + f"/datasets/{DATASET}/quality")
+        tab.locator("h1").screenshot(path=str(shots / "heading-without-cjk-font.png"))
+        assert looks_like_tofu(tab)
+    finally:
+        chromium.close()
+
+
 @pytest.mark.parametrize("path", ["/", f"/datasets/{DATASET}/quality", f"/datasets/{DATASET}/preview"])
 def test_chinese_is_drawn_in_a_cjk_font_not_tofu(portal, page: Any, path: str, shots: Path) -> None:
     page.goto(portal[0] + path)
