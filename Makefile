@@ -32,6 +32,12 @@ system-deps:
 	      || echo "warning: could not install chromium; browser tests will be skipped"; \
 	  else echo "warning: chromium missing (apt-get install chromium); browser tests will be skipped"; fi; \
 	fi
+	@if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get install -y -qq fonts-noto-cjk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk)) \
+	      || echo "warning: could not install fonts-noto-cjk; Chinese text in the browser and plots may show as boxes"; \
+	  else echo "warning: no CJK font (apt-get install fonts-noto-cjk); Chinese text may show as boxes"; fi; \
+	fi
 
 setup: $(VENV)/.installed system-deps
 

@@ -16,15 +16,25 @@ def _columns(record: ReleaseRecord) -> dict[str, str]:
     return {c.name: c.type for c in record.columns} if published_class(record) != "not_open" else {}
 
 
-def _column_changes(previous: ReleaseRecord, current: ReleaseRecord) -> list[str]:
+def schema_diff(previous: ReleaseRecord, current: ReleaseRecord) -> dict[str, list[str]]:
+    """Published columns added, removed and retyped between two versions (never an unpublished one)."""
     before, after = _columns(previous), _columns(current)
+    return {
+        "added": [name for name in after if name not in before],
+        "removed": [name for name in before if name not in after],
+        "retyped": [name for name in after if name in before and before[name] != after[name]],
+    }
+
+
+def _column_changes(previous: ReleaseRecord, current: ReleaseRecord) -> list[str]:
+    diff = schema_diff(previous, current)
     notes = []
-    if added := [name for name in after if name not in before]:
-        notes.append("新增信息项：" + "、".join(added))
-    if removed := [name for name in before if name not in after]:
-        notes.append(f"移除信息项 {len(removed)} 个")
-    if retyped := [name for name in after if name in before and before[name] != after[name]]:
-        notes.append("信息项类型变化：" + "、".join(retyped))
+    if diff["added"]:
+        notes.append("新增信息项：" + "、".join(diff["added"]))
+    if diff["removed"]:
+        notes.append(f"移除信息项 {len(diff['removed'])} 个")
+    if diff["retyped"]:
+        notes.append("信息项类型变化：" + "、".join(diff["retyped"]))
     return notes
 
 

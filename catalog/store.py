@@ -296,6 +296,10 @@ class CatalogStore:
                 raise PublishError(f"{dataset_id}: files fail validation: " + "; ".join(problems[:5]))
         (work / "dataset.jsonld").write_text(_json(dataset_document(record, self.base_url)), "utf-8")
         (work / "metadata.json").write_text(record.model_dump_json(indent=2) + "\n", "utf-8")
+        if published_class(record) != "not_open":
+            from quality.report import write_report  # lazy: quality imports catalog.record
+
+            write_report(record, work)
         (work / "SHA256SUMS").write_text(manifest(work), "utf-8")
         _fsync_tree(work)
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from catalog.vocab import class_label
 
+REPORT_LABEL = "quality report (中文)"
+
 
 def _risk(record: dict[str, Any]) -> str:
     before, after = record.get("risk_before"), record.get("risk_after")
@@ -72,6 +74,8 @@ def dataset_lines(record: dict[str, Any]) -> list[tuple[str, str]]:
                                  + (f"; failed: {'; '.join(failed)}" if failed else "")))
     if record.get("failure"):
         lines.append(("cause", f"{record.get('failed_stage', '?')}: {record['failure']}"))
+    if record.get("release_path") and quality and record.get("outputs"):  # written with the data files
+        lines.append((REPORT_LABEL, f"{record['release_path']}/quality/report.html"))
     if record.get("release_path"):
         lines.append(("outputs", record["release_path"]))
         for output in record.get("outputs", []):
@@ -85,8 +89,14 @@ def dataset_text(record: dict[str, Any]) -> str:
     return "\n".join(f"  {label:<{width}}  {value}" for label, value in lines)
 
 
+def _cell(label: str, value: str) -> str:
+    """A markdown table cell; the quality report's path becomes a link relative to the catalog folder."""
+    value = value.replace("|", "/")
+    return f"[{value}]({value})" if label == REPORT_LABEL else value
+
+
 def dataset_markdown(record: dict[str, Any]) -> str:
-    rows = "\n".join(f"| {label} | {value.replace('|', '/')} |" for label, value in dataset_lines(record))
+    rows = "\n".join(f"| {label} | {_cell(label, value)} |" for label, value in dataset_lines(record))
     return f"### {record.get('dataset', {}).get('id', '?')}\n\n| | |\n|---|---|\n{rows}\n"
 
 

@@ -101,6 +101,7 @@ def _run(
     by_check: dict[int, dict[str, Any]] = {}
     for key, suite_result in outcome.run_results.items():
         scrub(suite_result)
+        name_asset(suite_result, suite_name)
         context.validation_results_store.set(key, suite_result)
         for result in suite_result.results:
             index = (result.expectation_config.meta or {}).get(CHECK_META)
@@ -127,12 +128,23 @@ def build_suite(name: str, checks: Sequence[Check]) -> Any:
             expectation_class(
                 **check.kwargs,
                 severity=check.severity,
-                meta={CHECK_META: index, "origin": check.origin},
+                meta={CHECK_META: index, "origin": check.origin, "severity": check.severity},
                 notes=f"[{check.severity}] {check.about}",
                 catch_exceptions=True,
             )
         )
     return suite
+
+
+def name_asset(suite_result: Any, asset_name: str) -> None:
+    """Name the data asset where Data Docs look for it (else their header reads "Data asset: None")."""
+    meta = suite_result.meta if isinstance(suite_result.meta, dict) else {}
+    spec = meta.get("batch_spec")
+    if isinstance(spec, dict):
+        spec["data_asset_name"] = asset_name
+    else:
+        meta["batch_spec"] = {"data_asset_name": asset_name}
+    suite_result.meta = meta
 
 
 def scrub(suite_result: Any) -> None:

@@ -25,10 +25,13 @@ from starlette.staticfiles import StaticFiles
 from catalog import access, objections
 from catalog.dcat import dataset_document
 from catalog.entry import catalog_entry, published_class
+from catalog.portal.ckan_api import ckan_routes
+from catalog.portal.explore import explore_routes
 from catalog.portal.forms import form_dict, parse
 from catalog.portal.harvest import harvest_routes
+from catalog.portal.json_view import JsonSuffix, json_page, wants_json
+from catalog.portal.quality_pages import quality_routes
 from catalog.portal.security import CSRF_FIELD, Guard
-from catalog.portal.views import listing, matches, summary_view
 from catalog.record import ReleaseRecord
 from catalog.store import CatalogStore, check_dataset_id
 from catalog.vocab import CLASS_ZH, STATUS_ZH
@@ -77,6 +80,8 @@ class Portal:
     def page(self, request: Request, template: str, status: int = 200, headers: dict[str, str] | None = None,
              **context: Any) -> HTMLResponse:
         context.setdefault("steward", self.is_steward(request))
+        if wants_json(request):  # every page has a JSON view (catalog/portal/json_view.py)
+            return self.guard.finish(request, json_page(template, status, context, headers))
         html = self.env.get_template(template).render(request=request, csrf=self.guard.csrf_token(request),
                                                       csrf_field=CSRF_FIELD, **context)
         response = HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": CSP, **(headers or {})})
@@ -115,15 +120,6 @@ class Portal:
             raise HTTPException(303, headers={"Location": "/steward/login"})
 
     # ----- public pages ------------------------------------------------------------------------
-
-    async def index(self, request: Request) -> HTMLResponse:
-        params = {
-            key: request.query_params.get(key, "")[:100].strip() for key in ("q", "theme", "publisher", "cls", "fmt")
-        }
-        records = self.store.latest_records()
-        views = [summary_view(r) for r in records]
-        shown = [v for v in views if matches(v, params)]
-        return self.page(request, "index.html", datasets=shown, total=len(views), params=params, facets=listing(views))
 
     async def dataset(self, request: Request) -> HTMLResponse:
         record = self.record_or_404(request.path_params["dataset_id"])
@@ -393,8 +389,10 @@ def create_app(
     p = Portal(store, base_url, steward_token, guard)
     both = ["GET", "POST"]
     routes = [
-        Route("/", p.index),
+        *explore_routes(p),  # / (paged, sorted, facet counts), /datasets/<id>/preview, /datasets/<id>/changes
         *harvest_routes(p),  # /catalog[.jsonld|.ttl|.rdf], paged; version series and versions
+        *ckan_routes(p),  # CKAN Action API (read): /api/3/action/<name> and /api/action/<name>
+        *quality_routes(p),  # /datasets/<id>/quality (Chinese report), /quality/history (plots)
         Route("/datasets/{dataset_id}", p.dataset),
         Route("/datasets/{dataset_id}/dataset.jsonld", p.dataset_jsonld),
         Route("/datasets/{dataset_id}/datapackage.json", p.latest_datapackage),
@@ -414,5 +412,6 @@ def create_app(
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: p.error, 404: p.error, 405: p.error,
                                                        429: p.error})
+    app.add_middleware(JsonSuffix)  # /<page>.json is /<page>?format=json
     app.state.portal = p
     return app
