@@ -329,6 +329,10 @@ class Policy(_Strict):
         default=True,
         description="May the person who runs `kaifang release` by hand approve a change of class (recorded)?",
     )
+    request_response_days: int = Field(
+        default=15, ge=1, le=90,
+        description="Days within which the agency answers a data request (Art. 10 ¶3, Art. 20); later is overdue.",
+    )
 
 
 def _format_error(path: Path, error: ValidationError) -> str:
