@@ -10,7 +10,7 @@ import hashlib
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -416,15 +416,23 @@ class LoadedSpec(BaseModel):
         return url
 
 
-def load_spec(path: str | Path) -> LoadedSpec:
-    path = Path(path)
+M = TypeVar("M", bound=BaseModel)
+
+
+def validated_file(path: Path, model: type[M]) -> M:
+    """A YAML file as `model`, or one SpecError line naming the file and the key (specs, policy, plans)."""
     data = _read_yaml(path)
     if not isinstance(data, dict):
         raise SpecError(f"{path}: expected a mapping of keys at the top level")
     try:
-        spec = ReleaseSpec.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise SpecError(_format_error(path, exc)) from None
+
+
+def load_spec(path: str | Path) -> LoadedSpec:
+    path = Path(path)
+    spec = validated_file(path, ReleaseSpec)
     named = [("privacy.quasi_identifiers", q) for q in spec.privacy.quasi_identifiers]
     if spec.privacy.sensitive:
         named.append(("privacy.sensitive", spec.privacy.sensitive))
@@ -442,13 +450,7 @@ def load_spec(path: str | Path) -> LoadedSpec:
 def load_policy(path: str | Path) -> tuple[Policy, str]:
     """The policy and its sha256, which the release record keeps beside its version."""
     path = Path(path)
-    data = _read_yaml(path)
-    if not isinstance(data, dict):
-        raise SpecError(f"{path}: expected a mapping of keys at the top level")
-    try:
-        policy = Policy.model_validate(data)
-    except ValidationError as exc:
-        raise SpecError(_format_error(path, exc)) from None
+    policy = validated_file(path, Policy)
     roots = [str((path.parent / Path(root).expanduser()).resolve()) for root in policy.source_roots]
     policy = policy.model_copy(update={"source_roots": roots})
     return policy, hashlib.sha256(path.read_bytes()).hexdigest()

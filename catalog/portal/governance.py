@@ -1,4 +1,5 @@
-"""Portal pages of the governance desks: data requests (Art. 10 ¶3, 20), revocation (Art. 19, 21).
+"""Portal pages of the governance desks: data requests (Art. 10 ¶3, 20), opening plans (Art. 10-11),
+revocation (Art. 19, 21).
 
 Public pages show requests without their requesters' contact (`DataRequest.public()`); steward pages
 show the contact, flag overdue requests first and carry the answer, assignment and revocation forms.
@@ -33,9 +34,10 @@ STEWARD_ACTOR = "portal steward"
 
 @dataclass(frozen=True)
 class GovernanceSettings:
-    """What the desks take from the policy: the response deadline for data requests."""
+    """What the desks take from the policy (the response deadline for data requests) and where plans are."""
 
     response_days: int = requests.DEFAULT_RESPONSE_DAYS
+    plans_dir: Path | None = None
 
     @classmethod
     def from_policy(cls, path: Path | None = None) -> GovernanceSettings:
@@ -43,10 +45,12 @@ class GovernanceSettings:
         from pipelines.spec import load_policy
 
         policy_path = path or Path(os.environ.get("KAIFANG_POLICY") or "configs/policy.yaml")
+        plans = Path(os.environ.get("KAIFANG_PLANS") or policy_path.parent / "plans")
+        plans_dir = plans if plans.is_dir() else None
         if not policy_path.is_file():
-            return cls()
+            return cls(plans_dir=plans_dir)
         policy, _ = load_policy(policy_path)
-        return cls(response_days=policy.request_response_days)
+        return cls(response_days=policy.request_response_days, plans_dir=plans_dir)
 
 
 class GovernancePages:
@@ -98,6 +102,22 @@ class GovernancePages:
         from catalog.events import trail
 
         return trail(self.p.store, requests.EVENT_KIND, subject)
+
+    async def plans(self, request: Request) -> Response:
+        """Every agency's plan: planned datasets, and which the catalog shows opened (on time or not)."""
+        from catalog.record import utc_now
+        from pipelines.plans import PRIORITIES, load_plans, plan_rows, report
+        from pipelines.spec import SpecError
+
+        rows: list[dict[str, Any]] = []
+        broken = False
+        if self.settings.plans_dir is not None:
+            try:
+                rows = plan_rows(self.p.store, load_plans(self.settings.plans_dir), utc_now().date())
+            except SpecError:
+                broken = True  # named by `kaifang plans check`; the page names no path
+        return self.p.page(request, "plans.html", rows=rows, summary=report(rows), broken=broken,
+                           priorities=PRIORITIES)
 
     # ----- stewards ----------------------------------------------------------------------------
 
@@ -164,6 +184,7 @@ def governance_routes(portal: Portal, settings: GovernanceSettings | None = None
         Route("/requests", pages.request_list),
         Route("/requests/new", pages.request_new, methods=both),
         Route("/requests/{request_id}", pages.request_detail),
+        Route("/plans", pages.plans),
         Route("/steward/requests", pages.steward_requests),
         Route("/steward/requests/{request_id}/{action:str}", pages.steward_request_action, methods=["POST"]),
         Route("/steward/access", pages.steward_access),

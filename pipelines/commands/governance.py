@@ -1,10 +1,11 @@
-"""`kaifang requests`, `access revoke`: the governance desks around releases (docs/governance.md)."""
+"""`kaifang requests`, `access revoke`, `plans`: the governance desks around releases (docs/governance.md)."""
 
 from __future__ import annotations
 
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -126,4 +127,93 @@ def access_revoke(app_id: str, violation: str, steward: str | None, catalog_dir:
                "this user are refused.")
 
 
-commands: list[click.Command] = [requests_group]
+# ----- kaifang plans ------------------------------------------------------------------------------
+
+DEFAULT_PLANS = "configs/plans"
+
+
+def _load_plans(folder: Path) -> list[Any]:
+    from pipelines.plans import load_plans
+    from pipelines.spec import SpecError
+
+    if not folder.exists():
+        _fail(f"no such plan file or folder: {folder}")
+    try:
+        return load_plans(folder)
+    except SpecError as problem:
+        _fail(str(problem))
+    raise AssertionError("unreachable")
+
+
+@click.group("plans")
+def plans_group() -> None:
+    """Annual opening plans (Art. 10 ¶1-2, Art. 11): YAML files in configs/plans/, one per agency and year.
+
+    A planned dataset is opened by its first release in an open class (matched by dataset id); the
+    report counts, per agency, the datasets planned, opened on time, late, in a lower class, overdue.
+
+    \b
+    Examples:
+      kaifang plans check
+      kaifang plans report --year 2026
+      kaifang plans adopt configs/plans/2026-jinan-hrss.yaml
+    """
+
+
+@plans_group.command("check")
+@click.argument("folder", required=False, default=DEFAULT_PLANS, type=click.Path(path_type=Path))
+def plans_check(folder: Path) -> None:
+    """Validate every plan (exit 2 with one line naming the file and the key)."""
+    plans = _load_plans(folder)
+    click.echo(f"{len(plans)} plan(s), {sum(len(p.plan.datasets) for p in plans)} planned dataset(s): valid.")
+
+
+@plans_group.command("report")
+@click.argument("folder", required=False, default=DEFAULT_PLANS, type=click.Path(path_type=Path))
+@click.option("--year", type=int, help="Only this plan year.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Report as of this date [default: today, UTC].")
+@_catalog_options
+@click.option("--json", "as_json", is_flag=True, help="Print the summary and the rows as JSON.")
+def plans_report(folder: Path, year: int | None, today: object, catalog_dir: Path | None, index_url: str | None,
+                 as_json: bool) -> None:
+    """Planned against opened on time, per agency (and each planned dataset's state)."""
+    from catalog.record import utc_now
+    from pipelines.plans import plan_rows, report
+
+    plans = _load_plans(folder)
+    day = today.date() if today is not None else utc_now().date()  # type: ignore[attr-defined]
+    rows = plan_rows(_store(catalog_dir, index_url, must_exist=False), plans, day, year)
+    summary = report(rows)
+    if as_json:
+        click.echo(json.dumps({"as_of": day.isoformat(), "agencies": summary, "datasets": rows},
+                              ensure_ascii=False, indent=1))
+        return
+    click.echo(f"Opening plans as of {day} (planned / opened / on time / late / lower class / overdue / pending):")
+    for s in summary:
+        click.echo(f"  {s['year']} {s['agency']}: {s['planned']} / {s['opened']} / {s['on_time']} / {s['late']} / "
+                   f"{s['lower_class']} / {s['overdue']} / {s['pending']}  ({s['on_time_share']:.0%} on time)")
+    for r in rows:
+        click.echo(f"    {r['id']:<36} {r['priority']:<4} {r['class_sought']:<13} planned {r['planned']}  "
+                   f"{r['status']}" + (f" (opened {r['opened']})" if r["opened"] else ""))
+    if not rows:
+        click.echo("  no planned datasets.")
+
+
+@plans_group.command("adopt")
+@click.argument("plan_file", type=click.Path(path_type=Path, dir_okay=False))
+@_catalog_options
+def plans_adopt(plan_file: Path, catalog_dir: Path | None, index_url: str | None) -> None:
+    """Record a plan's adoption (its checksum and datasets) in the audit trail."""
+    from catalog.events import Event, transact
+
+    loaded = _load_plans(plan_file)[0]
+    plan = loaded.plan
+    event = Event("plan", f"{plan.agency}/{plan.year}", "adopted", operator_name(), None,
+                  {"sha256": loaded.sha256, "file": loaded.path.name, "agency": plan.agency, "year": plan.year,
+                   "datasets": [d.model_dump(mode="json") for d in plan.datasets]})
+    transact(_store(catalog_dir, index_url, must_exist=False), lambda _conn: (None, event))
+    click.echo(f"Adopted the {plan.year} plan of {plan.agency} ({len(plan.datasets)} dataset(s)); "
+               f"sha256 {loaded.sha256[:16]}… is in the audit trail.")
+
+
+commands: list[click.Command] = [requests_group, plans_group]
