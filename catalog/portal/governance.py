@@ -1,5 +1,5 @@
 """Portal pages of the governance desks: data requests (Art. 10 ¶3, 20), opening plans (Art. 10-11),
-revocation (Art. 19, 21).
+revocation (Art. 19, 21); the review chain's pages are in review.py.
 
 Public pages show requests without their requesters' contact (`DataRequest.public()`); steward pages
 show the contact, flag overdue requests first and carry the answer, assignment and revocation forms.
@@ -8,8 +8,9 @@ Every form carries the CSRF token; the public request form is rate limited like 
 
 from __future__ import annotations
 
+import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,9 @@ from starlette.routing import Route
 
 from catalog import access, requests
 from catalog.portal.forms import parse
+from catalog.portal.review import review_routes
 from catalog.portal.security import Limit
+from catalog.reviews import Checklists
 
 if TYPE_CHECKING:
     from catalog.portal.app import Portal
@@ -38,6 +41,13 @@ class GovernanceSettings:
 
     response_days: int = requests.DEFAULT_RESPONSE_DAYS
     plans_dir: Path | None = None
+    role_tokens: dict[str, str] = field(default_factory=dict)  # review role -> sha256 of its token
+    checklists: Checklists | None = None
+
+    @staticmethod
+    def digests(tokens: dict[str, str]) -> dict[str, str]:
+        """Role -> sha256 of its token, for the roles that have one (a role without a token cannot log in)."""
+        return {role: hashlib.sha256(token.encode()).hexdigest() for role, token in tokens.items() if token}
 
     @classmethod
     def from_policy(cls, path: Path | None = None) -> GovernanceSettings:
@@ -50,7 +60,10 @@ class GovernanceSettings:
         if not policy_path.is_file():
             return cls(plans_dir=plans_dir)
         policy, _ = load_policy(policy_path)
-        return cls(response_days=policy.request_response_days, plans_dir=plans_dir)
+        chain = policy.review_chain
+        tokens = {role: os.environ.get(r.token_env, "") for role, r in chain.roles.items()}
+        return cls(response_days=policy.request_response_days, plans_dir=plans_dir, role_tokens=cls.digests(tokens),
+                   checklists=Checklists(tuple(chain.formal_review), tuple(chain.technical_check)))
 
 
 class GovernancePages:
@@ -178,9 +191,11 @@ def _date(text: str) -> date | None:
 
 
 def governance_routes(portal: Portal, settings: GovernanceSettings | None = None) -> list[Route]:
-    pages = GovernancePages(portal, settings or GovernanceSettings.from_policy())
+    settings = settings or GovernanceSettings.from_policy()
+    pages = GovernancePages(portal, settings)
     both = ["GET", "POST"]
     return [
+        *review_routes(portal, settings.role_tokens, settings.checklists or Checklists.default()),
         Route("/requests", pages.request_list),
         Route("/requests/new", pages.request_new, methods=both),
         Route("/requests/{request_id}", pages.request_detail),

@@ -216,4 +216,115 @@ def plans_adopt(plan_file: Path, catalog_dir: Path | None, index_url: str | None
                f"sha256 {loaded.sha256[:16]}… is in the audit trail.")
 
 
-commands: list[click.Command] = [requests_group, plans_group]
+# ----- kaifang review -----------------------------------------------------------------------------
+
+ROLE_CHOICE = click.Choice(["agency_steward", "authority_reviewer", "expert_panel"])
+CLASS_CHOICE = click.Choice(["not_open", "conditional", "unconditional"])
+
+
+def _checklists() -> Any:
+    from catalog.reviews import Checklists
+    from pipelines.spec import SpecError, load_policy
+
+    try:
+        chain = load_policy(Path("configs/policy.yaml"))[0].review_chain if Path("configs/policy.yaml").is_file() \
+            else None
+    except SpecError as problem:
+        _fail(str(problem))
+    return Checklists(tuple(chain.formal_review), tuple(chain.technical_check)) if chain else Checklists.default()
+
+
+def _print_case(case: Any) -> None:
+    from catalog.reviews import ACTION_ZH, ROLE_ZH
+
+    due = f", waiting for {case.role_due}" if case.role_due else ""
+    click.echo(f"{case.id}  {case.dataset_id}  {case.current_class or '-'} -> {case.class_on_the_table}  "
+               f"{case.stage} / {case.status}{due}")
+    for step in case.steps:
+        ticks = "" if step.checklist is None else f"  [{sum(step.checklist.values())}/{len(step.checklist)} ticked]"
+        click.echo(f"    {_day(step.at)} {ROLE_ZH[step.role]} {ACTION_ZH[step.action]} {step.open_class or ''} "
+                   f"({step.actor}): {step.note}{ticks}")
+
+
+@click.group("review")
+def review_group() -> None:
+    """The review chain of an open class (Art. 8 ¶4-5, Art. 18), for stewards at the command line.
+
+    The agency submits a class and its basis; the authority agrees or proposes another class (back to
+    the agency, which accepts or maintains it: then the expert panel decides); before opening, the
+    formal review and the technical check tick the policy's checklists. The portal gives each role its
+    own login and page (/review/login); here the operator names the role, and is recorded as its actor.
+
+    \b
+    Examples:
+      kaifang review submit court-cases not_open --note "涉及个人隐私，依第六条不予开放"
+      kaifang review act v1a2b3c4d5e6 authority_reviewer propose --class conditional --note "脱敏后可有条件开放"
+      kaifang review act v1a2b3c4d5e6 authority_reviewer pass --check all --note "形式审查通过"
+      kaifang review list --waiting expert_panel
+    """
+
+
+@review_group.command("list")
+@click.option("--waiting", type=ROLE_CHOICE, help="Only the open cases waiting for this role.")
+@_catalog_options
+@click.option("--json", "as_json", is_flag=True)
+def review_list(waiting: str | None, catalog_dir: Path | None, index_url: str | None, as_json: bool) -> None:
+    """List review cases, newest first, with their steps."""
+    from catalog import reviews
+
+    cases = reviews.list_reviews(_store(catalog_dir, index_url), waiting)
+    if as_json:
+        click.echo(json.dumps([c.as_dict() for c in cases], ensure_ascii=False, indent=1, default=str))
+        return
+    for case in cases:
+        _print_case(case)
+    if not cases:
+        click.echo("No review cases.")
+
+
+@review_group.command("submit")
+@click.argument("dataset_id")
+@click.argument("open_class", type=CLASS_CHOICE)
+@click.option("--note", required=True, help="The basis of the class (Art. 6-8).")
+@_catalog_options
+def review_submit(dataset_id: str, open_class: str, note: str, catalog_dir: Path | None, index_url: str | None
+                  ) -> None:
+    """The agency steward's class and basis for a dataset: opens a case at the authority."""
+    from catalog import reviews
+
+    try:
+        case = reviews.submit(_store(catalog_dir, index_url), dataset_id, open_class, note,
+                              f"agency_steward {operator_name()}")
+    except ValueError as problem:
+        _fail(str(problem))
+    _print_case(case)
+
+
+@review_group.command("act")
+@click.argument("review_id")
+@click.argument("role", type=ROLE_CHOICE)
+@click.argument("action", type=click.Choice(["agree", "propose", "accept", "maintain", "decide", "pass", "fail"]))
+@click.option("--note", required=True, help="The grounds of this step.")
+@click.option("--class", "open_class", type=CLASS_CHOICE, help="The class proposed (propose) or decided (decide).")
+@click.option("--check", "checks", multiple=True, help="A checklist item ticked (repeat), or 'all'.")
+@_catalog_options
+def review_act(review_id: str, role: str, action: str, note: str, open_class: str | None, checks: tuple[str, ...],
+               catalog_dir: Path | None, index_url: str | None) -> None:
+    """One step of the chain by ROLE (refused out of turn, without a note, or with a checklist item unticked)."""
+    from catalog import reviews
+
+    store = _store(catalog_dir, index_url)
+    lists = _checklists()
+    try:
+        stage = reviews.get(store, review_id).stage
+        ticked = list(lists.items(stage)) if "all" in checks else list(checks)
+        case = reviews.act(store, review_id, role, action, note, f"{role} {operator_name()}", open_class, ticked,
+                           lists)
+    except reviews.NotFound:
+        _fail(f"no review case {review_id}", 1)
+    except reviews.ReviewError as problem:
+        _fail(str(problem), 1)
+    _print_case(case)
+
+
+commands: list[click.Command] = [requests_group, plans_group, review_group]
