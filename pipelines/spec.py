@@ -315,6 +315,8 @@ def _default_roles() -> dict[str, ReviewRole]:
 class ReviewChainPolicy(_Strict):
     """Who reviews an open class (Art. 8 ¶4-5) and what the checks before opening tick (Art. 18)."""
 
+    required: bool = Field(default=False, description="Refuse a conditional release, or any change of class, "
+                                                      "until a finished review chain settled that class.")
     roles: dict[ReviewRoleName, ReviewRole] = Field(default_factory=_default_roles)
     formal_review: list[str] = Field(default_factory=lambda: [
         "开放类别及依据已记录", "有条件开放的条件已列明", "合法性审查已完成（需要时）", "已完成开放前风险评估",
