@@ -1,4 +1,5 @@
-"""`kaifang requests`, `access revoke`, `plans`: the governance desks around releases (docs/governance.md)."""
+"""`kaifang requests`, `plans`, `review`, `access revoke`, `audit events`: the governance desks around
+releases (docs/governance.md)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import click
 
 from pipelines.commands.catalog import _catalog_options, _day, _fail, _store
 from pipelines.commands.catalog import access as access_group
+from pipelines.commands.ops import audit as audit_group
 
 
 def operator_name() -> str:
@@ -325,6 +327,32 @@ def review_act(review_id: str, role: str, action: str, note: str, open_class: st
     except reviews.ReviewError as problem:
         _fail(str(problem), 1)
     _print_case(case)
+
+
+# ----- kaifang audit events -----------------------------------------------------------------------
+
+
+@audit_group.command("events")
+@click.option("--kind", type=click.Choice(["request", "access", "plan", "review"]), help="Only this desk's events.")
+@click.option("--subject", help="Only the events of one request, application, plan or review case.")
+@_catalog_options
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as a JSON array, oldest first.")
+def audit_events(kind: str | None, subject: str | None, catalog_dir: Path | None, index_url: str | None,
+                 as_json: bool) -> None:
+    """The governance events in the audit trail, oldest first (requests, revocations, plans, reviews)."""
+    from catalog.events import trail
+
+    items = trail(_store(catalog_dir, index_url), kind, subject)
+    if as_json:
+        click.echo(json.dumps([e.as_dict() for e in items], ensure_ascii=False, indent=1))
+        return
+    for item in items:
+        e, event = item.entry, item.entry.get("event", {})
+        details = {k: v for k, v in event.items() if k != "action" and v not in (None, "", [], {})}
+        click.echo(f"#{item.seq:<4} {e.get('at', '')}  {item.status:<8} {e.get('run_id')}  {event.get('action')}  "
+                   f"[{e.get('actor')}]  {json.dumps(details, ensure_ascii=False)[:200]}")
+    if not items:
+        click.echo("No governance events.")
 
 
 commands: list[click.Command] = [requests_group, plans_group, review_group]

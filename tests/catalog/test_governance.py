@@ -228,3 +228,14 @@ def test_revocation_needs_a_stated_violation_and_the_cli_does_it_too(sample_cata
         access.authorize(sample_catalog, "clinic-visits", token, 1, "data.csv")
     assert trail(sample_catalog, "access", app_id)[-1].entry["actor"] == "李管理"
     assert cli(access_cmd, "revoke", "a-none", "--violation", "超出申请用途使用数据", "--catalog", root)[0] == 1
+
+
+def test_audit_events_lists_the_desks_changes_without_contacts(sample_catalog: CatalogStore):
+    from pipelines.commands.governance import audit_events
+
+    filed = requests.file_request(sample_catalog, requests.RequestForm.model_validate(REQUEST))
+    requests.assign(sample_catalog, filed.id, "济南市大数据局", "steward")
+    code, out = cli(audit_events, "--kind", "request", "--catalog", str(sample_catalog.root))
+    assert code == 0 and out.count(filed.id) == 2 and "assigned" in out and CONTACT not in out
+    code, out = cli(audit_events, "--subject", "nothing", "--catalog", str(sample_catalog.root))
+    assert "No governance events." in out
