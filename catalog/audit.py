@@ -280,12 +280,14 @@ class AuditEntry:
         return {**self.entry, "hash": self.hash}
 
 
-def entries(engine: Engine, tables: IndexTables, dataset_id: str | None = None) -> list[AuditEntry]:
-    """Entries in the order they were written (all, or one dataset's)."""
+def entries(engine: Engine, tables: IndexTables, dataset_id: str | None = None, *, status: str | None = None,
+            run_id: str | None = None) -> list[AuditEntry]:
+    """Entries in the order they were written (all, or one dataset's, status's or run's / subject's)."""
     table = tables.audit
     query = select(table).order_by(table.c.seq)
-    if dataset_id is not None:
-        query = query.where(table.c.dataset_id == dataset_id)
+    for column, value in ((table.c.dataset_id, dataset_id), (table.c.status, status), (table.c.run_id, run_id)):
+        if value is not None:
+            query = query.where(column == value)
     with engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
     out = []

@@ -45,6 +45,5 @@ def transact(store: CatalogStore, change: Callable[[Connection], tuple[T, Event]
 
 def trail(store: CatalogStore, kind: str | None = None, subject: str | None = None) -> list[audit.AuditEntry]:
     """The governance entries (of one kind, or about one subject), oldest first."""
-    found = audit.entries(store.engine, store.tables)
-    return [e for e in found if e.entry.get("source") == audit.EVENT_SOURCE
-            and (kind is None or e.status == kind) and (subject is None or e.entry.get("run_id") == subject)]
+    found = audit.entries(store.engine, store.tables, status=kind, run_id=subject)
+    return [e for e in found if e.entry.get("source") == audit.EVENT_SOURCE]
