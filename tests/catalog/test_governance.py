@@ -9,6 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import update
 
 from catalog import access, requests
@@ -239,3 +241,16 @@ def test_audit_events_lists_the_desks_changes_without_contacts(sample_catalog: C
     assert code == 0 and out.count(filed.id) == 2 and "assigned" in out and CONTACT not in out
     code, out = cli(audit_events, "--subject", "nothing", "--catalog", str(sample_catalog.root))
     assert "No governance events." in out
+
+
+@settings(max_examples=80, deadline=None)
+@given(status=st.sampled_from(requests.STATUSES), age=st.integers(-30, 60), contact=st.text(min_size=5, max_size=40))
+def test_overdue_means_unanswered_past_the_deadline_and_public_views_drop_the_contact(status, age, contact):
+    now = utc_now()
+    item = requests.DataRequest(
+        id="r000000000001", title="某数据", dataset_id=None, reason="理由充分的需求说明", contact=contact, agency=None,
+        status=status, answer=None, planned_date=None, release_version=None, created_at=now - timedelta(days=age),
+        due_at=now - timedelta(days=age) + timedelta(days=15), answered_at=None, updated_at=now)
+    assert item.overdue(now) == (status not in requests.ANSWERED and age > 15)
+    view = item.public()
+    assert "contact" not in view and contact not in {str(v) for v in view.values()}
