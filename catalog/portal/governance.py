@@ -71,6 +71,10 @@ class GovernancePages:
         self.p = portal
         self.settings = settings
         portal.guard.limiter.limits.setdefault("request", REQUEST_LIMIT)
+        portal.env.globals["overdue_requests"] = self.overdue_count  # the steward home's banner
+
+    def overdue_count(self) -> int:
+        return sum(1 for r in requests.list_requests(self.p.store) if r.overdue())
 
     # ----- public ------------------------------------------------------------------------------
 

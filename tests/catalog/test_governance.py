@@ -148,6 +148,7 @@ def test_overdue_requests_are_flagged_to_stewards_and_on_the_cli(portal):
     fresh = requests.file_request(store, requests.RequestForm.model_validate(REQUEST | {"title": "另一个需求"}))
     _age(store, late.id, 20)
     with steward(base) as client:
+        assert "1 件数据需求已超过答复期限" in client.get("/steward").text
         desk = client.get("/steward/requests").text
         assert "1 件需求已超过答复期限" in desk
         assert desk.index(late.id) < desk.index(fresh.id)  # overdue first
