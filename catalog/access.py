@@ -4,6 +4,11 @@ Secrets are stored as SHA-256 hashes only. The applicant holds a receipt (to fol
 approval issues an access token, shown once to the steward (to deliver) and once to the applicant
 on the status page, after which only its hash remains. Every download through a token is counted
 against the requested access count and logged, and stops at the end of the term.
+
+Revocation (Art. 19, 21): a steward ends a user's conditional access for a stated violation. The user
+is the credential number (identity) of the application: every approved application of that identity
+is revoked at once (its token is refused on the next request), new applications from it are refused,
+its status page and its token's refusal say why, and the audit trail records the revocation.
 """
 
 from __future__ import annotations
@@ -15,9 +20,10 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from catalog.entry import published_class
+from catalog.events import Event, transact
 from catalog.index import as_utc
 from catalog.record import utc_now
 from catalog.store import CatalogStore, check_dataset_id
@@ -82,7 +88,7 @@ class Application(BaseModel):
     purpose: str
     term_days: int
     requested_count: int
-    status: Literal["pending", "approved", "rejected"]
+    status: Literal["pending", "approved", "rejected", "revoked"]
     created_at: datetime
     decided_at: datetime | None
     steward_note: str | None
@@ -102,6 +108,8 @@ def apply(store: CatalogStore, dataset_id: str, form: ApplicationForm) -> tuple[
     record = store.latest(check_dataset_id(dataset_id))
     if record is None or published_class(record) != "conditional":
         raise NotFound(f"{dataset_id} is not a conditionally open dataset")
+    if (revoked := revocation_for(store, form.identity)) is not None:
+        raise AccessDenied(f"该申请人的有条件开放数据使用权已被终止，不能再提出申请（原因：{revoked}）")
     app_id = "a" + secrets.token_hex(6)
     receipt = secrets.token_urlsafe(18)
     values = form.model_dump() | {
@@ -172,6 +180,8 @@ def authorize(store: CatalogStore, dataset_id: str, token: str, version: int, pa
     now = utc_now()
     with store.engine.begin() as conn:
         row = conn.execute(select(apps).where(apps.c.token_sha256 == _digest(token.strip()))).first()
+        if row is not None and row.status == "revoked":
+            raise AccessDenied(f"访问权限已被终止：{revocation_reason(store, row.id) or '违反使用协议'}")
         if row is None or row.dataset_id != dataset_id or row.status != "approved":
             raise AccessDenied("访问令牌无效，或不适用于本数据集")
         expires = as_utc(row.expires_at)
@@ -202,3 +212,56 @@ def downloads(store: CatalogStore, dataset_id: str | None = None) -> list[dict[s
         query = query.where(table.c.dataset_id == dataset_id)
     with store.engine.connect() as conn:
         return [dict(row._mapping) for row in conn.execute(query)]
+
+
+# ----- revocation (Art. 19, 21) ---------------------------------------------------------------------
+
+
+def _identity_digest(identity: str) -> str:
+    """The user's key for revocation: the credential number, spaces gone and letters upper-case."""
+    return _digest("".join(identity.split()).upper())
+
+
+def revocation_for(store: CatalogStore, identity: str) -> str | None:
+    """The stated violation when this identity's access was ended, else None."""
+    table = store.tables.revocations
+    with store.engine.connect() as conn:
+        row = conn.execute(select(table.c.violation).where(table.c.identity_sha256 == _identity_digest(identity))
+                           .order_by(table.c.id.desc()).limit(1)).first()
+    return row.violation if row else None
+
+
+def revocation_reason(store: CatalogStore, app_id: str) -> str | None:
+    """Why the access of this application was ended (shown to the user), else None."""
+    app = get(store, app_id)
+    return revocation_for(store, app.identity) if app.status == "revoked" else None
+
+
+def revoke(store: CatalogStore, app_id: str, violation: str, steward: str) -> list[str]:
+    """End the conditional access of the user behind `app_id` for `violation`; returns the revoked ids.
+
+    Every approved application of the same identity stops at once (all datasets: Art. 21 ends the service
+    to the user, not to one file), and later applications from it are refused."""
+    violation = _clean(violation)
+    if not 5 <= len(violation) <= 500:
+        raise AccessDenied("须说明违反协议的情形（5 至 500 个字符）")
+    apps = store.tables.applications
+
+    def change(conn: Connection) -> tuple[list[str], Event]:
+        row = conn.execute(select(apps).where(apps.c.id == app_id[:40])).first()
+        if row is None:
+            raise NotFound(app_id)
+        digest = _identity_digest(row.identity)
+        same_user = [r for r in conn.execute(select(apps.c.id, apps.c.identity, apps.c.status))
+                     if _identity_digest(r.identity) == digest and r.status in ("approved", "pending")]
+        ids = sorted(r.id for r in same_user)
+        if ids:
+            conn.execute(update(apps).where(apps.c.id.in_(ids)).values(status="revoked", token_pickup=None,
+                                                                     decided_at=utc_now()))
+        conn.execute(insert(store.tables.revocations).values(
+            identity_sha256=digest, application_id=row.id, violation=violation, steward=_clean(steward)[:100],
+            at=utc_now()))
+        return ids, Event("access", row.id, "revoked", _clean(steward)[:100], row.dataset_id,
+                          {"violation": violation, "applications": ids})
+
+    return transact(store, change)

@@ -39,13 +39,14 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Table, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from catalog.index import IndexTables, as_utc
 from catalog.record import ReleaseRecord, RiskFigures, utc_now
@@ -192,6 +193,28 @@ def append(conn: Connection, table: Table, record: ReleaseRecord, *, release_id:
     return seq, digest
 
 
+T = TypeVar("T")
+_ATTEMPTS = 8
+
+
+def retrying(engine: Engine, root: Path, write: Callable[[Connection], tuple[T, tuple[int, str]]]) -> T:
+    """Run `write` (a change plus its appended entry, returning (result, (seq, hash))) in one transaction,
+    again on top of the winner when a concurrent writer took the same sequence number; then move the head.
+    """
+    for attempt in range(_ATTEMPTS):
+        try:
+            with engine.begin() as conn:
+                result, (seq, digest) = write(conn)
+        except IntegrityError:
+            if attempt == _ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+            continue
+        write_head(root, seq, digest)
+        return result
+    raise AssertionError("unreachable")
+
+
 def last_entry(conn: Connection, table: Table) -> tuple[int, str]:
     """(seq, hash) of the newest entry, (0, GENESIS) for an empty trail."""
     last = conn.execute(select(table.c.seq, table.c.hash).order_by(table.c.seq.desc()).limit(1)).first()
@@ -257,12 +280,14 @@ class AuditEntry:
         return {**self.entry, "hash": self.hash}
 
 
-def entries(engine: Engine, tables: IndexTables, dataset_id: str | None = None) -> list[AuditEntry]:
-    """Entries in the order they were written (all, or one dataset's)."""
+def entries(engine: Engine, tables: IndexTables, dataset_id: str | None = None, *, status: str | None = None,
+            run_id: str | None = None) -> list[AuditEntry]:
+    """Entries in the order they were written (all, or one dataset's, status's or run's / subject's)."""
     table = tables.audit
     query = select(table).order_by(table.c.seq)
-    if dataset_id is not None:
-        query = query.where(table.c.dataset_id == dataset_id)
+    for column, value in ((table.c.dataset_id, dataset_id), (table.c.status, status), (table.c.run_id, run_id)):
+        if value is not None:
+            query = query.where(column == value)
     with engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
     out = []
@@ -565,3 +590,34 @@ def _sums(folder: Path) -> dict[str, str]:
     except OSError:
         return {}
     return {parts[1]: parts[0] for parts in (line.split("  ", 1) for line in lines) if len(parts) == 2}
+
+
+# ----- governance events -------------------------------------------------------------------------
+
+EVENT_SOURCE = "governance"
+
+
+def append_event(conn: Connection, table: Table, *, kind: str, subject: str, dataset_id: str | None,
+                 actor: str, action: str, details: dict[str, Any]) -> tuple[int, str]:
+    """Append one governance event (a request answered, access revoked, a review step) in the caller's
+    transaction, chained and keyed like release entries; returns (seq, hash).
+
+    `kind` goes into the status column (never "published", which `verify` reads as a release);
+    `subject` (the request, application or review id) into the run column. `details` must hold
+    names, ids, classes, dates and the public notes only: never a requester's contact or a data value.
+    """
+    if kind == "published":
+        raise ValueError("a governance event cannot take the status of a release")
+    key = audit_key(create=True)
+    assert key is not None
+    seq, prev = last_entry(conn, table)
+    seq += 1
+    at = utc_now()
+    dataset = dataset_id or "-"
+    text = canonical({"v": ENTRY_VERSION, "seq": seq, "prev_hash": prev, "at": at.isoformat(),
+                      "source": EVENT_SOURCE, "dataset": dataset, "run_id": subject, "status": kind,
+                      "release_id": None, "actor": actor, "event": {"action": action, **details}})
+    digest = keyed_hash(key, prev, text)
+    conn.execute(insert(table).values(seq=seq, at=at, dataset_id=dataset, run_id=subject, status=kind,
+                                      release_id=None, entry=text, prev_hash=prev, hash=digest))
+    return seq, digest

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     DateTime,
     Engine,
     Integer,
@@ -44,6 +45,10 @@ class IndexTables:
     downloads: Table
     objections: Table
     audit: Table
+    requests: Table
+    revocations: Table
+    reviews: Table
+    review_steps: Table
 
 
 def _tables(schema: str | None) -> IndexTables:
@@ -131,7 +136,69 @@ def _tables(schema: str | None) -> IndexTables:
         Column("prev_hash", String(64), nullable=False),
         Column("hash", String(64), nullable=False),
     )
-    return IndexTables(md, releases, datasets, applications, downloads, objections, audit)
+    requests, revocations, reviews, review_steps = _governance_tables(md)
+    return IndexTables(md, releases, datasets, applications, downloads, objections, audit, requests, revocations,
+                       reviews, review_steps)
+
+
+def _governance_tables(md: MetaData) -> tuple[Table, Table, Table, Table]:
+    """Data requests (Art. 10/20), revocations (Art. 19/21) and the review chain (Art. 8/18)."""
+    when = DateTime(timezone=True)
+    requests = Table(
+        f"{PREFIX}requests",
+        md,
+        Column("id", String(32), primary_key=True),
+        Column("title", String(200), nullable=False),
+        Column("dataset_id", String(80), nullable=True),
+        Column("reason", Text, nullable=False),
+        Column("contact", String(200), nullable=False),
+        Column("agency", String(200), nullable=True),
+        Column("status", String(16), nullable=False),
+        Column("answer", Text, nullable=True),
+        Column("planned_date", Date, nullable=True),
+        Column("release_version", Integer, nullable=True),
+        Column("created_at", when, nullable=False),
+        Column("due_at", when, nullable=False),
+        Column("answered_at", when, nullable=True),
+        Column("updated_at", when, nullable=False),
+    )
+    revocations = Table(
+        f"{PREFIX}revocations",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("identity_sha256", String(64), nullable=False, index=True),
+        Column("application_id", String(32), nullable=False),
+        Column("violation", Text, nullable=False),
+        Column("steward", String(100), nullable=False),
+        Column("at", when, nullable=False),
+    )
+    reviews = Table(
+        f"{PREFIX}reviews",
+        md,
+        Column("id", String(32), primary_key=True),
+        Column("dataset_id", String(80), nullable=False, index=True),
+        Column("current_class", String(16), nullable=True),
+        Column("proposed_class", String(16), nullable=False),
+        Column("stage", String(24), nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("decided_class", String(16), nullable=True),
+        Column("created_at", when, nullable=False),
+        Column("updated_at", when, nullable=False),
+    )
+    review_steps = Table(
+        f"{PREFIX}review_steps",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("review_id", String(32), nullable=False, index=True),
+        Column("role", String(32), nullable=False),
+        Column("action", String(24), nullable=False),
+        Column("open_class", String(16), nullable=True),
+        Column("note", Text, nullable=False),
+        Column("checklist", Text, nullable=True),
+        Column("actor", String(100), nullable=False),
+        Column("at", when, nullable=False),
+    )
+    return requests, revocations, reviews, review_steps
 
 
 def open_index(url: str, schema: str | None = None) -> tuple[Engine, IndexTables]:

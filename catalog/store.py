@@ -36,8 +36,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, func, insert, select, update
 
 from catalog import audit
 from catalog.changelog import version_notes
@@ -55,7 +54,6 @@ BASE_URL_ENV = "KAIFANG_BASE_URL"
 INDEX_URL_ENV = "KAIFANG_INDEX_URL"
 DATASET_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
 _STALE_STAGING_SECONDS = 6 * 3600
-_INDEX_ATTEMPTS = 8
 
 
 def default_catalog_dir() -> Path:
@@ -320,39 +318,32 @@ class CatalogStore:
         """
         rel, ds = self.tables.releases, self.tables.datasets
         record_json = record.model_dump_json()
-        for attempt in range(_INDEX_ATTEMPTS):
+
+        def write(conn: Connection) -> tuple[int, tuple[int, str]]:
             now = utc_now()
-            try:
-                with self.engine.begin() as conn:
-                    row_id = conn.execute(
-                        insert(rel).values(
-                            dataset_id=record.dataset.id,
-                            run_id=record.run_id,
-                            version=record.version,
-                            status=record.status,
-                            recorded_at=now,
-                            content_key=record.content_key,
-                            record=record_json,
-                        )
-                    ).inserted_primary_key[0]
-                    values: dict[str, object] = {"last_attempt_id": row_id, "updated_at": now}
-                    if record.status == "published":
-                        values |= {"latest_version": record.version, "latest_release_id": row_id}
-                    exists = conn.execute(select(ds.c.dataset_id).where(ds.c.dataset_id == record.dataset.id)).first()
-                    if exists:
-                        conn.execute(update(ds).where(ds.c.dataset_id == record.dataset.id).values(**values))
-                    else:
-                        conn.execute(insert(ds).values(dataset_id=record.dataset.id, **values))
-                    seq, digest = audit.append(conn, self.tables.audit, record, release_id=int(row_id),
-                                               record_json=record_json, source=source)
-            except IntegrityError:
-                if attempt == _INDEX_ATTEMPTS - 1:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
-                continue
-            audit.write_head(self.root, seq, digest)
-            return int(row_id)
-        raise AssertionError("unreachable")
+            row_id = conn.execute(
+                insert(rel).values(
+                    dataset_id=record.dataset.id,
+                    run_id=record.run_id,
+                    version=record.version,
+                    status=record.status,
+                    recorded_at=now,
+                    content_key=record.content_key,
+                    record=record_json,
+                )
+            ).inserted_primary_key[0]
+            values: dict[str, object] = {"last_attempt_id": row_id, "updated_at": now}
+            if record.status == "published":
+                values |= {"latest_version": record.version, "latest_release_id": row_id}
+            exists = conn.execute(select(ds.c.dataset_id).where(ds.c.dataset_id == record.dataset.id)).first()
+            if exists:
+                conn.execute(update(ds).where(ds.c.dataset_id == record.dataset.id).values(**values))
+            else:
+                conn.execute(insert(ds).values(dataset_id=record.dataset.id, **values))
+            return int(row_id), audit.append(conn, self.tables.audit, record, release_id=int(row_id),
+                                             record_json=record_json, source=source)
+
+        return audit.retrying(self.engine, self.root, write)
 
     def record_attempt(self, record: ReleaseRecord) -> None:
         """Keep a refused, failed or unchanged attempt in the history; the published release stays."""

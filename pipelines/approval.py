@@ -28,6 +28,7 @@ from prefect.input import RunInput
 from pydantic import Field
 
 from catalog.record import Approval, ReleaseRecord, utc_now
+from catalog.store import CatalogStore
 from catalog.vocab import class_label
 from pipelines.spec import OpenClass, Policy
 from pipelines.summary import dataset_markdown
@@ -129,6 +130,22 @@ def approval_markdown(record: ReleaseRecord, change: str, timeout_seconds: int) 
         f"{deadline:%Y-%m-%d %H:%M} UTC the release is refused (\"{TIMED_OUT}\") and nothing is published.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def review_gate(record: ReleaseRecord, current: str, policy: Policy, store: CatalogStore) -> str | None:
+    """With `review_chain.required`, why this release must wait (a conditional class, or a change of class,
+    that no finished review chain settled), else None; the release is then refused like an unapproved one."""
+    from catalog.reviews import approved_class
+
+    assert record.decision is not None
+    new = record.decision.published_class
+    if not policy.review_chain.required or (new == current and new == "unconditional"):
+        return None
+    settled = approved_class(store, record.dataset.id)
+    if settled == new:
+        return None
+    return (f"review chain incomplete: no finished review settled the {new} class of {record.dataset.id} "
+            f"(kaifang review submit {record.dataset.id} {new} --note …)")
 
 
 def _refused(change: str, reason: str, via: str = "command_line") -> Approval:

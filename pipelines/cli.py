@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "pipelines.commands.validate",
     "pipelines.commands.anonymize",
     "pipelines.commands.ops",
+    "pipelines.commands.governance",
 ]
 
 

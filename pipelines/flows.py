@@ -46,6 +46,7 @@ from pipelines.approval import (
     class_change,
     current_actor,
     resolve_mode,
+    review_gate,
     seek_approval,
 )
 from pipelines.environment import state_dir
@@ -322,6 +323,10 @@ def _run_stages(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, polic
     if not record.quality.passed:
         record.status, record.failed_stage = "refused", "validate"
         record.failure = "quality gate: " + "; ".join(record.quality.failed_critical)
+        return record
+    current = published_class(latest) if latest is not None else record.dataset.declared_class
+    if (waiting := review_gate(record, current, policy, store)) is not None:
+        record.status, record.failed_stage, record.failure = "refused", "review", waiting
         return record
     # Asked last, so the steward sees the decision's checks and the quality results together.
     if not _approved(record, latest, policy, approval or ApprovalRequest()):

@@ -10,7 +10,7 @@ import hashlib
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -296,6 +296,45 @@ class GuardPolicy(_Strict):
         default_factory=dict, description="Entity -> most characters a mask may show (adds to the built-in caps).")
 
 
+ReviewRoleName = Literal["agency_steward", "authority_reviewer", "expert_panel"]
+
+
+class ReviewRole(_Strict):
+    label: str = Field(min_length=1, max_length=50)
+    token_env: str = Field(pattern=r"^[A-Z][A-Z0-9_]{2,63}$", description="Environment variable holding its token.")
+
+
+def _default_roles() -> dict[str, ReviewRole]:
+    return {
+        "agency_steward": ReviewRole(label="数据提供单位", token_env="KAIFANG_AGENCY_TOKEN"),
+        "authority_reviewer": ReviewRole(label="大数据主管部门", token_env="KAIFANG_AUTHORITY_TOKEN"),
+        "expert_panel": ReviewRole(label="专家评审", token_env="KAIFANG_EXPERT_TOKEN"),
+    }
+
+
+class ReviewChainPolicy(_Strict):
+    """Who reviews an open class (Art. 8 ¶4-5) and what the checks before opening tick (Art. 18)."""
+
+    required: bool = Field(default=False, description="Refuse a conditional release, or any change of class, "
+                                                      "until a finished review chain settled that class.")
+    roles: dict[ReviewRoleName, ReviewRole] = Field(default_factory=_default_roles)
+    formal_review: list[str] = Field(default_factory=lambda: [
+        "开放类别及依据已记录", "有条件开放的条件已列明", "合法性审查已完成（需要时）", "已完成开放前风险评估",
+        "目录信息（类别、类型、条件、更新频率）完整"], min_length=1)
+    technical_check: list[str] = Field(default_factory=lambda: [
+        "脱敏（去标识化）效果评估通过", "发布守卫各项检查通过", "数据质量检查通过", "机器可读格式与元数据校验通过",
+        "审计记录可验证"], min_length=1)
+
+    @model_validator(mode="after")
+    def _every_role(self) -> ReviewChainPolicy:
+        missing = {"agency_steward", "authority_reviewer", "expert_panel"} - set(self.roles)
+        if missing:
+            raise ValueError(f"roles: name every role ({', '.join(sorted(missing))} missing)")
+        if len({r.token_env for r in self.roles.values()}) < len(self.roles):
+            raise ValueError("roles: each role needs its own token_env")
+        return self
+
+
 class Policy(_Strict):
     version: str
     suppression_limit: float = Field(default=0.05, ge=0, le=1)
@@ -329,6 +368,11 @@ class Policy(_Strict):
         default=True,
         description="May the person who runs `kaifang release` by hand approve a change of class (recorded)?",
     )
+    request_response_days: int = Field(
+        default=15, ge=1, le=90,
+        description="Days within which the agency answers a data request (Art. 10 ¶3, Art. 20); later is overdue.",
+    )
+    review_chain: ReviewChainPolicy = Field(default_factory=ReviewChainPolicy)
 
 
 def _format_error(path: Path, error: ValidationError) -> str:
@@ -412,15 +456,23 @@ class LoadedSpec(BaseModel):
         return url
 
 
-def load_spec(path: str | Path) -> LoadedSpec:
-    path = Path(path)
+M = TypeVar("M", bound=BaseModel)
+
+
+def validated_file(path: Path, model: type[M]) -> M:
+    """A YAML file as `model`, or one SpecError line naming the file and the key (specs, policy, plans)."""
     data = _read_yaml(path)
     if not isinstance(data, dict):
         raise SpecError(f"{path}: expected a mapping of keys at the top level")
     try:
-        spec = ReleaseSpec.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise SpecError(_format_error(path, exc)) from None
+
+
+def load_spec(path: str | Path) -> LoadedSpec:
+    path = Path(path)
+    spec = validated_file(path, ReleaseSpec)
     named = [("privacy.quasi_identifiers", q) for q in spec.privacy.quasi_identifiers]
     if spec.privacy.sensitive:
         named.append(("privacy.sensitive", spec.privacy.sensitive))
@@ -438,13 +490,7 @@ def load_spec(path: str | Path) -> LoadedSpec:
 def load_policy(path: str | Path) -> tuple[Policy, str]:
     """The policy and its sha256, which the release record keeps beside its version."""
     path = Path(path)
-    data = _read_yaml(path)
-    if not isinstance(data, dict):
-        raise SpecError(f"{path}: expected a mapping of keys at the top level")
-    try:
-        policy = Policy.model_validate(data)
-    except ValidationError as exc:
-        raise SpecError(_format_error(path, exc)) from None
+    policy = validated_file(path, Policy)
     roots = [str((path.parent / Path(root).expanduser()).resolve()) for root in policy.source_roots]
     policy = policy.model_copy(update={"source_roots": roots})
     return policy, hashlib.sha256(path.read_bytes()).hexdigest()

@@ -28,6 +28,7 @@ from catalog.entry import catalog_entry, published_class
 from catalog.portal.ckan_api import ckan_routes
 from catalog.portal.explore import explore_routes
 from catalog.portal.forms import form_dict, parse
+from catalog.portal.governance import GovernanceSettings, governance_routes
 from catalog.portal.harvest import harvest_routes
 from catalog.portal.json_view import JsonSuffix, json_page, wants_json
 from catalog.portal.quality_pages import quality_routes
@@ -229,7 +230,10 @@ class Portal:
         form, errors = parse(access.ApplicationForm, data, APPLY_LABELS)
         if form is None:
             return self.page(request, "apply.html", 400, record=record, values=data, errors=errors)
-        application, receipt = access.apply(self.store, record.dataset.id, form)
+        try:
+            application, receipt = access.apply(self.store, record.dataset.id, form)
+        except access.AccessDenied as denied:  # the applicant's access was revoked (Art. 21)
+            return self.page(request, "apply.html", 403, record=record, values={}, errors=[str(denied)])
         url = f"/applications/{application.id}?" + urlencode({"key": receipt})
         return self.page(
             request, "applied.html", record=record, application=application, receipt=receipt, status_url=url
@@ -242,7 +246,8 @@ class Portal:
         except access.NotFound:
             raise HTTPException(404) from None
         record = self.store.latest(application.dataset_id)
-        return self.page(request, "application.html", application=application, token=token, record=record)
+        return self.page(request, "application.html", application=application, token=token, record=record,
+                         revocation=access.revocation_reason(self.store, application.id))
 
     async def access_download(self, request: Request) -> Response:
         record = self._conditional_or_404(request.path_params["dataset_id"])
@@ -381,11 +386,12 @@ def _jsonld(doc: dict[str, Any]) -> Response:
 
 def create_app(
     store: CatalogStore, base_url: str = "http://localhost:8000", steward_token: str | None = None,
-    guard: Guard | None = None,
+    guard: Guard | None = None, governance: GovernanceSettings | None = None,
 ) -> Starlette:
     """The portal over `store`; steward pages exist only when a steward token is configured.
 
-    `guard`: sessions, CSRF and rate limits (catalog/portal/security.py); tests pass tighter limits."""
+    `guard`: sessions, CSRF and rate limits (catalog/portal/security.py); tests pass tighter limits.
+    `governance`: the requests, plans and review desks' settings (default: from the policy file)."""
     p = Portal(store, base_url, steward_token, guard)
     both = ["GET", "POST"]
     routes = [
@@ -408,6 +414,7 @@ def create_app(
         Route("/steward/logout", p.steward_logout, methods=["POST"]),
         Route("/steward/applications/{app_id}/{action:str}", p.steward_decide, methods=["POST"]),
         Route("/steward/objections/{objection_id}/answer", p.steward_answer, methods=["POST"]),
+        *governance_routes(p, governance),  # requests, revocation (catalog/portal/governance.py)
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: p.error, 404: p.error, 405: p.error,

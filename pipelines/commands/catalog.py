@@ -226,6 +226,9 @@ def portal(catalog_dir: Path | None, index_url: str | None, host: str, port: int
     token; objections are filed and answered on the dataset pages.
 
     Steward pages (/steward) are enabled when KAIFANG_STEWARD_TOKEN is set; stewards log in with it.
+    Data requests (/requests) and opening plans (/plans, from configs/plans) are public; the review
+    chain's roles log in at /review/login with the tokens in the variables the policy's review_chain
+    names (KAIFANG_AGENCY_TOKEN, KAIFANG_AUTHORITY_TOKEN, KAIFANG_EXPERT_TOKEN). docs/governance.md.
 
     \b
     Examples:
