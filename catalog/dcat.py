@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from catalog.dp_meta import statement
 from catalog.entry import DEFAULT_BASE_URL, conditions_text, dataset_url, published_class
 from catalog.record import ReleaseRecord
 from catalog.vocab import (
@@ -140,6 +141,8 @@ def dataset_node(record: ReleaseRecord, base_url: str = DEFAULT_BASE_URL) -> dic
         node["dcat:distribution"] = [_distribution(record, o, base, page) for o in record.outputs]
     if cls == "conditional":
         node["dct:rights"] = {"@type": "dct:RightsStatement", "rdfs:label": _zh(conditions_text(record))}
+    if dp_text := statement(record):  # differentially private statistics: how the numbers were made
+        node["dct:provenance"] = {"@type": "dct:ProvenanceStatement", "rdfs:label": _zh(dp_text)}
     return {key: value for key, value in node.items() if value is not None}
 
 

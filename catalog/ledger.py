@@ -7,19 +7,25 @@ spends its (ε, δ) here (basic composition: the ledger adds them up) and a rele
 is refused with its figures. Entries live in the catalog index beside the history and each spend is
 also appended to the audit trail (`catalog.audit.append`), in the same transaction.
 
-Rows are append-only, numbered per dataset and period: two writers that read the same last entry both
-propose the same number, one of them fails on the unique key, retries, and sees the other's spend.
+Check-then-spend must be atomic: SQLite's driver runs the reading SELECTs outside the transaction, so
+two writers could both see room for their spend. Spends therefore hold an exclusive lock on a file in
+the catalog folder (every writer of a catalog shares that folder); rows are also numbered per dataset
+and period under a unique key, so writers that slip past the lock (another machine on the same
+PostgreSQL index) fail on the key, retry, and see each other's spend.
 """
 
 from __future__ import annotations
 
+import fcntl
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table, UniqueConstraint, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from catalog import audit
 from catalog.index import PREFIX
@@ -112,7 +118,10 @@ class Ledger:
     def __init__(self, store) -> None:  # a catalog.store.CatalogStore
         self.store = store
         self.table = ledger_table(MetaData(schema=store.index_schema))
-        self.table.metadata.create_all(store.engine)
+        try:
+            self.table.metadata.create_all(store.engine)
+        except DBAPIError:  # another process created it between the check and the CREATE
+            self.table.metadata.create_all(store.engine)
 
     def status(self, dataset_id: str, allowance: Allowance, when: datetime | None = None) -> LedgerStatus:
         key = period_key(allowance.period, when)
@@ -138,7 +147,7 @@ class Ledger:
         t = self.table
         for attempt in range(_ATTEMPTS):
             try:
-                with self.store.engine.begin() as conn:
+                with self._locked(), self.store.engine.begin() as conn:
                     before = self._status(conn, dataset_id, key, allowance)
                     if not before.allows(epsilon, delta):
                         raise BudgetExceeded(f"privacy budget exceeded: {before.figures(epsilon, delta)}")
@@ -158,6 +167,15 @@ class Ledger:
             audit.write_head(self.store.root, seq, digest)
             return before
         raise AssertionError("unreachable")
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        with open(self.store.root / ".dp-ledger.lock", "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def entries(self, dataset_id: str) -> list[dict]:
         """Every spend of a dataset, oldest first (for `kaifang audit` views and tests)."""
