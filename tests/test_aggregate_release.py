@@ -179,6 +179,19 @@ def _release(project: Path, spec: Path) -> dict:
     return result
 
 
+def _portal_page(project: Path, dataset_id: str) -> str:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    from catalog.portal import create_app
+
+    catalog = CatalogStore(project / "catalog")
+    with TestClient(create_app(catalog)) as client:
+        return client.get(f"/datasets/{dataset_id}").text
+
+
 @pytest.mark.slow
 def test_the_demo_statistics_are_published_as_conditional_with_budget_and_accuracy(prefect_harness, tmp_path):
     project = tmp_path
@@ -202,6 +215,11 @@ def test_the_demo_statistics_are_published_as_conditional_with_budget_and_accura
     assert first_id not in published  # no record, no identifier
     package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     assert "差分隐私" in json.dumps(package, ensure_ascii=False)
+    dcat = json.loads((folder / "dataset.jsonld").read_text(encoding="utf-8"))
+    assert "剩余" in dcat["dct:provenance"]["rdfs:label"]["@value"]
+    page = _portal_page(project, "jinan-social-insurance-statistics")
+    assert "差分隐私统计说明" in page and "每一个数字都加入了随机噪声" in page and "剩余 2" in page
+    assert "经隐私计算（差分隐私统计）重新定级为有条件开放" in page
 
     # Same spec, same input: unchanged, nothing spent. A bigger ask than what remains: refused, with figures.
     assert _release(project, spec)["status"] == "unchanged"
