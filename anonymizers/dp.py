@@ -244,7 +244,7 @@ def _space(dp, zcdp: bool):
     return dp.vector_domain(dp.atom_domain(T="i64")), metric
 
 
-def _count_stability(dp, query: Query, cells: int, zcdp: bool):
+def _count_stability(dp, cells: int, zcdp: bool):
     """OpenDP's count transformation over the key grid: its map is the count vector's sensitivity."""
     metric = dp.L2Distance["i64"] if zcdp else dp.L1Distance["i64"]
     categories = [str(i) for i in range(cells)]
@@ -291,7 +291,7 @@ def plan_grid_measures(query: Query, cells: int) -> list[MeasurePlan]:
     mechanism = "discrete Gaussian (OpenDP make_gaussian, zCDP)" if zcdp else "discrete Laplace (OpenDP make_laplace)"
     count_name = next((m.name for m in query.measures if m.kind == "count"), "count")
     stabilities: list[tuple[Literal["count", "sum"], str | None, Any]] = [
-        ("count", None, _count_stability(dp, query, cells, zcdp))]
+        ("count", None, _count_stability(dp, cells, zcdp))]
     stabilities += [("sum", c, _sum_stability(dp, *query.clamp(c))) for c in query.sum_columns]
     plans = []
     for kind, column, transformation in stabilities:

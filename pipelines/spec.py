@@ -557,11 +557,16 @@ def load_spec(path: str | Path) -> LoadedSpec:
     if spec.aggregate is not None:
         from pipelines.codelists import CodeListError, dimension_keys
 
+        cells = 1
         for number, dimension in enumerate(spec.aggregate.dimensions):
             try:
-                dimension_keys(dimension, loaded.resolve)
+                keys, _ = dimension_keys(dimension, loaded.resolve)
             except CodeListError as exc:
                 raise SpecError(f"{path}: aggregate.dimensions.{number}: {exc}") from None
+            cells *= len(keys) if keys is not None else 1
+        if cells > MAX_AGGREGATE_CELLS:
+            raise SpecError(f"{path}: aggregate.dimensions: the key grid has {cells:,} cells, more than "
+                            f"{MAX_AGGREGATE_CELLS:,}")
     return loaded
 
 

@@ -71,6 +71,9 @@ def test_gb2260_codes_list_jinans_current_county_level_divisions():
     (lambda a: a.update(key_selection={"threshold": 20}), "key_selection needs an 'epsilon' budget with a 'delta'"),
     (lambda a: a["measures"].append({"kind": "count", "name": "再数"}), "at most one count measure"),
     (lambda a: a.update(budget={"epsilon": -1}), "aggregate.budget.epsilon"),
+    (lambda a: a["dimensions"].extend([{"column": "出生日期", "months": "1940-01..2024-12"},
+                                       {"column": "性别", "values": [str(i) for i in range(200)]}]),
+     "the key grid has 122,400,000 cells, more than 1,000,000"),
 ])
 def test_a_bad_aggregate_block_gets_a_one_line_error(tmp_path, edit, expected):
     assert expected in refusal(tmp_path, edit)
