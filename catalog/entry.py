@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog.coverage import publisher_region, publisher_type
 from catalog.record import OpenClassName, ReleaseRecord
 from catalog.vocab import ACTION_ZH, BASIS_ZH, CLASS_ZH, FREQUENCY_ZH, TYPE_ZH
 
 DEFAULT_BASE_URL = "http://localhost:8000"
 DEFAULT_CONDITIONS = "提交用途申请，经数据管理员审核通过并签署数据安全承诺后，在约定期限和次数内使用。"
 FORMAT_LABEL = {"csv": "CSV", "parquet": "Parquet", "json": "JSON"}
+PUBLISHER_TYPE_ZH = {"NationalAuthority": "国家级机关", "RegionalAuthority": "省级机关", "LocalAuthority": "市县级机关"}
 
 
 def published_class(record: ReleaseRecord) -> OpenClassName:
@@ -59,6 +61,17 @@ def field_items(record: ReleaseRecord) -> list[dict[str, str]]:
     return items
 
 
+def spatial_text(record: ReleaseRecord) -> str:
+    """空间范围: the publisher's GB/T 2260 region with its code, e.g. 山东省济南市（370100）."""
+    region = publisher_region(record.dataset)
+    return f"{region.name}（{region.code}）" if region else ""
+
+
+def temporal_text(record: ReleaseRecord) -> str:
+    """时间范围: earliest and latest published date, e.g. 2023-01-01 至 2023-12-31."""
+    return f"{record.temporal.start} 至 {record.temporal.end}" if record.temporal else ""
+
+
 def catalog_entry(record: ReleaseRecord, base_url: str = DEFAULT_BASE_URL) -> dict[str, Any]:
     """All the Chinese catalog fields; values come only from the record, never from the data."""
     meta = record.dataset
@@ -70,6 +83,7 @@ def catalog_entry(record: ReleaseRecord, base_url: str = DEFAULT_BASE_URL) -> di
         "数据摘要": meta.description,
         "数据提供方": meta.publisher,
         "数据提供方代码": meta.publisher_code or "",
+        "数据提供方类型": PUBLISHER_TYPE_ZH.get(publisher_type(meta) or "", ""),
         "数据领域": meta.theme,
         "关键字": list(meta.keywords),
         "开放属性": CLASS_ZH[cls],
@@ -83,6 +97,8 @@ def catalog_entry(record: ReleaseRecord, base_url: str = DEFAULT_BASE_URL) -> di
         "数据量": record.rows_out if record.rows_out is not None and cls != "not_open" else None,
         "文件大小": sum(o.bytes for o in record.outputs),
         "信息项": field_items(record),
+        "空间范围": spatial_text(record),
+        "时间范围": temporal_text(record),
         "许可协议": meta.licence,
         "版本": record.version,
         "联系方式": meta.contact or "",

@@ -234,6 +234,13 @@ class OutputFile(_Model):
     sha256: str
 
 
+class Coverage(_Model):
+    """Temporal coverage of the published data (dct:temporal): ISO dates, or year-months when coarsened."""
+
+    start: str
+    end: str
+
+
 class ReleaseRecord(_Model):
     run_id: str
     dataset: DatasetMeta
@@ -270,6 +277,13 @@ class ReleaseRecord(_Model):
         default=None, description="Differentially private statistics: set when the release is an aggregate table.")
     columns: list[PublishedColumn] = Field(default_factory=list)
     outputs: list[OutputFile] = Field(default_factory=list)
+    audit_anchor: dict[str, Any] | None = Field(
+        default=None, description="The audit trail's newest entry (seq, hash) when this release was written."
+    )
+    cell_fixes: dict[str, int] = Field(
+        default_factory=dict,
+        description="Cells made safe in the outputs: control_characters replaced, formulas_neutralised (CSV).",
+    )
     content_key: str | None = Field(
         default=None, description="Hash of spec, policy, input and key fingerprint: same key, same release."
     )
@@ -280,6 +294,15 @@ class ReleaseRecord(_Model):
     )
     issued: datetime | None = Field(
         default=None, description="When the dataset was first published: stable across versions (dct:issued)."
+    )
+    previous_version: int | None = Field(
+        default=None, description="The published version this one replaces (dcat:previousVersion)."
+    )
+    version_notes: str | None = Field(
+        default=None, description="What changed since the previous version (adms:versionNotes); names and counts only."
+    )
+    temporal: Coverage | None = Field(
+        default=None, description="Earliest and latest date in the published date columns (dct:temporal)."
     )
     catalog_entry: dict[str, Any] | None = Field(
         default=None, description="Chinese open-catalog fields (数据名称, 开放属性, …), set by the catalog."

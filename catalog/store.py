@@ -40,7 +40,9 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from catalog import audit
+from catalog.changelog import version_notes
 from catalog.ckan import CkanTarget, push_quietly
+from catalog.coverage import temporal_coverage
 from catalog.datapackage import build_datapackage, validate_package
 from catalog.dcat import catalog_document, dataset_document
 from catalog.entry import DEFAULT_BASE_URL, catalog_entry, published_class
@@ -281,7 +283,13 @@ class CatalogStore:
         record.issued = (previous.issued or previous.published_at) if previous else record.published_at
         if record.quality and record.quality.docs_index and not (work / record.quality.docs_index).is_file():
             record.quality.docs_index = None
+        record.previous_version = previous.version if previous else None
+        record.version_notes = version_notes(previous, record)
+        record.temporal = temporal_coverage(work, record, restricted=published_class(record) != "unconditional")
         record.catalog_entry = catalog_entry(record, self.base_url)
+        with self.engine.connect() as conn:  # deleting the trail would then mean rewriting this folder
+            seq, digest = audit.last_entry(conn, self.tables.audit)
+        record.audit_anchor = {"seq": seq, "hash": digest}
         if record.outputs:
             (work / "datapackage.json").write_text(_json(build_datapackage(record, self.base_url)), "utf-8")
             if self.validate and (problems := validate_package(work)):

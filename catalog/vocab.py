@@ -6,12 +6,27 @@ Kept in one place so the portal, the Chinese catalog entry and the DCAT feed say
 
 from __future__ import annotations
 
+from pathlib import Path
+
 EU_ACCESS_RIGHT = "http://publications.europa.eu/resource/authority/access-right/"
 EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
 EU_FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
 EU_THEME = "http://publications.europa.eu/resource/authority/data-theme/"
+EU_LANGUAGE = "http://publications.europa.eu/resource/authority/language/"
+EU_COUNTRY = "http://publications.europa.eu/resource/authority/country/"
+EU_AVAILABILITY = "http://publications.europa.eu/resource/authority/planned-availability/"
+ADMS_PUBLISHER_TYPE = "http://purl.org/adms/publishertype/"
+ADMS_LICENCE_TYPE = "http://purl.org/adms/licencetype/"
 IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
 SPDX_LICENSE = "https://spdx.org/licenses/"
+# DCAT-AP 3.0.1's vocabulary shape wants the https form of the SPDX namespace for algorithm IRIs.
+SPDX_SHA256 = "https://spdx.org/rdf/terms#checksumAlgorithm_sha256"
+# The Kaifang namespace of the Chinese catalog fields (documented in docs/metadata.md and
+# catalog/vocabularies/kaifang-zh.ttl).
+KAIFANG_ZH = "https://w3id.org/kaifang/zh#"
+GBT2260 = "https://w3id.org/kaifang/gbt2260/"
+# The shipped EU code-list excerpt that lets the DCAT-AP shapes run offline.
+VOCABULARY_DIR = Path(__file__).parent / "vocabularies"
 
 CLASS_ZH = {"not_open": "不予开放", "conditional": "有条件开放", "unconditional": "无条件开放"}
 
@@ -130,6 +145,23 @@ def eu_theme(theme: str) -> str | None:
         "government": "GOVE",
     }
     return next((code for word, code in english.items() if word in lowered), None)
+
+
+# ADMS licence types of the SPDX licences agencies use for open data (dct:type of the dct:LicenseDocument).
+LICENCE_TYPES: dict[str, tuple[str, ...]] = {
+    "CC-BY-4.0": ("Attribution",),
+    "CC-BY-SA-4.0": ("Attribution", "ShareAlike"),
+    "CC0-1.0": ("PublicDomain",),
+    "ODbL-1.0": ("Attribution", "ShareAlike"),
+    "PDDL-1.0": ("PublicDomain",),
+    "ODC-By-1.0": ("Attribution",),
+}
+
+
+def licence_types(licence: str) -> list[str]:
+    """ADMS licence-type IRIs of a licence, when it is one of the known SPDX licences."""
+    code = licence.strip().replace(" ", "-")
+    return [ADMS_LICENCE_TYPE + name for name in LICENCE_TYPES.get(code, ())]
 
 
 def licence_uri(licence: str) -> str:

@@ -25,7 +25,7 @@ def build_query(loaded: LoadedSpec) -> Query:
     assert spec is not None
     dimensions = []
     for item in spec.dimensions:
-        keys, aliases = dimension_keys(item, loaded.resolve)
+        keys, aliases = dimension_keys(item, loaded.resolve, loaded.folder)
         part = "year" if item.years else "month" if item.months else "value"
         dimensions.append(Dimension(column=item.column, keys=keys, label=item.name or item.column, part=part,
                                     aliases=aliases))

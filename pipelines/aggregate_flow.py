@@ -83,7 +83,7 @@ def run_aggregate(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, pol
     spec = loaded.spec
     extract = extract_task if retries <= 0 else extract_task.with_options(
         retries=retries, retry_delay_seconds=exponential_backoff(retry_delay_seconds))
-    extracted = extract(loaded, files)
+    extracted = extract(loaded, files, policy.source_roots)
     record.input_sha256, record.input_encoding = extracted.sha256, extracted.encoding
     record.content_key = _content_key(record, loaded, policy_sha, None)
     latest = store.latest(spec.id)
@@ -116,7 +116,7 @@ def run_aggregate(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, pol
                 mechanism=", ".join(sorted({m.mechanism for m in record.aggregate.measures})))
     except StageFailure as failure:
         return _refuse(record, "budget", failure.cause)
-    return publish_task(record, frame, files, store, spec.outputs)
+    return publish_task(record, frame, files, store, spec.outputs, policy.csv_formula_guard)
 
 
 __all__ = ["BudgetExceeded", "run_aggregate"]

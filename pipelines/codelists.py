@@ -18,6 +18,7 @@ _RANGE = {"months": re.compile(r"^(\d{4})-(0[1-9]|1[0-2])\.\.(\d{4})-(0[1-9]|1[0
           "years": re.compile(r"^(\d{4})\.\.(\d{4})$")}
 MAX_RANGE = 1200
 MAX_FILE_KEYS = 100_000
+MAX_KEY_LENGTH = 100
 
 
 class CodeListError(ValueError):
@@ -75,9 +76,17 @@ def gb2260_divisions(parent: str) -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
-def _file_keys(path: Path) -> list[str]:
+def _file_keys(path: Path, folder: Path) -> list[str]:
+    """The keys of a codes file, which must lie in the spec's own folder: its lines are published as
+    keys, so a spec must not be able to point at a source (or any other file) and publish its lines."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise CodeListError(f"codes_file not found: {path}") from None
+    if not real.is_relative_to(folder.resolve()):
+        raise CodeListError(f"codes_file {path} lies outside the spec's folder")
+    try:
+        text = real.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise CodeListError(f"codes_file not found: {path}") from None
     except UnicodeDecodeError:
@@ -88,13 +97,17 @@ def _file_keys(path: Path) -> list[str]:
         raise CodeListError(f"codes_file lists no key: {path}")
     if len(set(keys)) != len(keys):
         raise CodeListError(f"codes_file lists a key twice: {path}")
+    if any(len(k) > MAX_KEY_LENGTH for k in keys):
+        raise CodeListError(f"codes_file has a key longer than {MAX_KEY_LENGTH} characters: {path}")
     if len(keys) > MAX_FILE_KEYS:
         raise CodeListError(f"codes_file lists more than {MAX_FILE_KEYS} keys: {path}")
     return keys
 
 
-def dimension_keys(dimension: Any, resolve: Callable[[str], Path]) -> tuple[tuple[str, ...] | None, dict[str, str]]:
-    """A dimension's keys (None: chosen by DP key selection) and aliases (a code for its name)."""
+def dimension_keys(dimension: Any, resolve: Callable[[str], Path],
+                   folder: Path) -> tuple[tuple[str, ...] | None, dict[str, str]]:
+    """A dimension's keys (None: chosen by DP key selection) and aliases (a code for its name);
+    `folder` is the spec's folder, where a codes file must lie."""
     if dimension.codes is not None:
         divisions = gb2260_divisions(dimension.codes.split(":", 1)[1])
         return tuple(divisions.values()), {code: name for code, name in divisions.items()}
@@ -105,7 +118,7 @@ def dimension_keys(dimension: Any, resolve: Callable[[str], Path]) -> tuple[tupl
     if dimension.values is not None:
         return tuple(dimension.values), {}
     if dimension.codes_file is not None:
-        return tuple(_file_keys(resolve(dimension.codes_file))), {}
+        return tuple(_file_keys(resolve(dimension.codes_file), folder)), {}
     return None, {}
 
 

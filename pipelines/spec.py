@@ -454,6 +454,14 @@ class Policy(_Strict):
     dp_budgets: dict[str, DPBudget] = Field(default_factory=dict, description="Dataset id -> its own budget.")
     aggregate_max_class: Literal["conditional", "unconditional"] = Field(
         default="conditional", description="The most open class an aggregate (DP statistics) release may reach.")
+    source_roots: list[str] = Field(
+        default_factory=list,
+        description="Folders (relative to the policy file's) besides the spec's own that sources may be read from.",
+    )
+    csv_formula_guard: bool = Field(
+        default=True,
+        description="Prefix CSV cells a spreadsheet would run as a formula (= + - @ tab CR) with a quote.",
+    )
     command_line_approval: bool = Field(
         default=True,
         description="May the person who runs `kaifang release` by hand approve a change of class (recorded)?",
@@ -523,6 +531,21 @@ class LoadedSpec(BaseModel):
             paths.extend(self.resolve(d.codes_file) for d in self.spec.aggregate.dimensions if d.codes_file)
         return paths
 
+    def source_path(self, roots: list[str]) -> Path | None:
+        """The real path of the file the source reads (a file, or a SQLite database), confined to the
+        spec's folder and `roots`; None for a network database."""
+        from pipelines.extract import confined
+
+        source = self.spec.source
+        allowed = [self.folder, *(Path(root) for root in roots)]
+        if source.file is not None:
+            return confined(self.resolve(source.file.path), allowed)
+        url = self.sql_url()
+        database = Path(url[len("sqlite:///"):].split("?", 1)[0]) if url.startswith("sqlite:///") else None
+        if database is not None and database.exists():  # a missing file is reported by the extract
+            return confined(database, allowed)
+        return None
+
     def sql_url(self) -> str:
         """The SQL URL with a relative sqlite file made absolute against the spec's folder."""
         assert self.spec.source.sql is not None
@@ -560,7 +583,7 @@ def load_spec(path: str | Path) -> LoadedSpec:
         cells = 1
         for number, dimension in enumerate(spec.aggregate.dimensions):
             try:
-                keys, _ = dimension_keys(dimension, loaded.resolve)
+                keys, _ = dimension_keys(dimension, loaded.resolve, loaded.folder)
             except CodeListError as exc:
                 raise SpecError(f"{path}: aggregate.dimensions.{number}: {exc}") from None
             cells *= len(keys) if keys is not None else 1
@@ -580,6 +603,8 @@ def load_policy(path: str | Path) -> tuple[Policy, str]:
         policy = Policy.model_validate(data)
     except ValidationError as exc:
         raise SpecError(_format_error(path, exc)) from None
+    roots = [str((path.parent / Path(root).expanduser()).resolve()) for root in policy.source_roots]
+    policy = policy.model_copy(update={"source_roots": roots})
     return policy, hashlib.sha256(path.read_bytes()).hexdigest()
 
 

@@ -68,6 +68,7 @@ def test_gb2260_codes_list_jinans_current_county_level_divisions():
     (lambda a: a["dimensions"][2].update(years="2024..2015"), "'years' range is empty"),
     (lambda a: a["dimensions"][1].pop("values"), "every dimension needs a public key list"),
     (lambda a: a["dimensions"][1].update(values=None, codes_file="missing.txt"), "codes_file not found"),
+    (lambda a: a["dimensions"][1].update(values=None, codes_file="/etc/passwd"), "lies outside the spec's folder"),
     (lambda a: a.update(key_selection={"threshold": 20}), "key_selection needs an 'epsilon' budget with a 'delta'"),
     (lambda a: a["measures"].append({"kind": "count", "name": "再数"}), "at most one count measure"),
     (lambda a: a.update(budget={"epsilon": -1}), "aggregate.budget.epsilon"),

@@ -52,6 +52,7 @@ def catalog() -> None:
       kaifang catalog list --json | jq '.[].id'  for scripts
       kaifang catalog show bus-ridership         the catalog entry and release history
       kaifang catalog validate bus-ridership     re-check the published files with Frictionless
+      kaifang catalog shacl                      check the DCAT-AP metadata with the official shapes
     """
 
 
@@ -129,6 +130,41 @@ def validate(dataset_id: str, catalog_dir: Path | None, index_url: str | None) -
         click.echo(problem, err=True)
     click.echo(f"{dataset_id} v{record.version}: {'valid' if not problems else f'{len(problems)} problem(s)'}")
     sys.exit(1 if problems else 0)
+
+
+@catalog.command("shacl")
+@click.option(
+    "--shapes",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of the DCAT-AP 3.0.1 SHACL shapes [default: $KAIFANG_DCAT_AP_SHAPES or "
+    "../shared/reference/dcat-ap-3.0.1-shacl].",
+)
+@_catalog_options
+def shacl(shapes: Path | None, catalog_dir: Path | None, index_url: str | None) -> None:
+    """Check catalog.jsonld and every dataset.jsonld with the official DCAT-AP 3.0.1 SHACL shapes.
+
+    Runs offline (the EU code lists the shapes import ship with Kaifang). Prints one line per
+    document with violations and warnings per shapes file, then the first violations.
+    Exit 0: no violation (warnings allowed); 1: violations; 2: no catalog or no shapes.
+
+    \b
+    Example:
+      kaifang catalog shacl --shapes ../shared/reference/dcat-ap-3.0.1-shacl
+    """
+    from catalog.shacl import SHAPE_FILES, check_catalog, shapes_dir
+
+    folder = shapes or shapes_dir(Path.cwd())
+    if folder is None or not (folder / SHAPE_FILES["mandatory"]).is_file():
+        _fail("DCAT-AP 3.0.1 shapes not found: pass --shapes DIR (the folder holding shapes.ttl)")
+    store = _store(catalog_dir, index_url)
+    results = check_catalog(store.root, folder)
+    violations: list[str] = []
+    for path, reports in results.items():
+        click.echo(f"{path.relative_to(store.root)}: " + "; ".join(r.summary() for r in reports.values()))
+        violations.extend(line for r in reports.values() for line in r.violations)
+    for line in violations[:20]:
+        click.echo(f"violation: {line}", err=True)
+    sys.exit(1 if violations else 0)
 
 
 @catalog.command("repair")

@@ -293,8 +293,10 @@ def audit() -> None:
 
     Each entry records when and by whom, the spec and input checksums, the findings, the operators,
     risk before and after, the decision with its checks, the steward's approval, the quality outcome
-    and the output checksums (never a data value). Each entry's hash covers its content and the
-    previous entry's hash, so an edited or removed entry breaks the chain.
+    and the output checksums (never a data value). Each entry's hash is an HMAC, under the audit key
+    kept outside the catalog ($KAIFANG_AUDIT_KEY, $KAIFANG_AUDIT_KEY_FILE or .kaifang/audit.key), of
+    its content and the previous entry's hash, so an edited, forged or removed entry breaks the chain.
+    `verify` also compares the history rows and the published files with the trail.
 
     \b
     Examples:
@@ -400,6 +402,7 @@ def reassess(target: Path, catalog_dir: Path | None, policy: Path, as_json: bool
       kaifang reassess
       kaifang reassess configs/datasets --catalog /srv/open-data --json
     """
+    from pipelines.prefect_server import PrefectStartupError, prefect_session
     from pipelines.reassess import reassess_catalog, report_rows
     from pipelines.spec import SpecError, load_policy
 
@@ -409,7 +412,11 @@ def reassess(target: Path, catalog_dir: Path | None, policy: Path, as_json: bool
         load_policy(policy)
     except SpecError as problem:
         _fail(str(problem))
-    rows = reassess_catalog(str(target.resolve()), str(_catalog(catalog_dir)), str(policy.resolve()))
+    try:
+        with prefect_session():
+            rows = reassess_catalog(str(target.resolve()), str(_catalog(catalog_dir)), str(policy.resolve()))
+    except PrefectStartupError as exc:
+        _fail(f"nothing was assessed: {exc}", code=1)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
     else:

@@ -66,6 +66,7 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path, a
     import json
 
     from pipelines.flows import release_folder
+    from pipelines.prefect_server import PrefectStartupError, prefect_session
     from pipelines.summary import dataset_text
 
     catalog_dir = (catalog_dir or default_catalog()).resolve()
@@ -82,11 +83,15 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path, a
         _fail("--wait-for-approval needs a Prefect server a steward can reach: start one and set PREFECT_API_URL "
               "(see docs/operations.md)")
     results = []
-    for target in targets:
-        results.extend(release_folder(str(target), str(catalog_dir), str(policy.resolve()),
-                                      progress=not as_json, approval="wait" if wait_for_approval else "auto",
-                                      approve_as=approve_as, approve_reason=approve_reason, retries=retries,
-                                      retry_delay_seconds=retry_delay))
+    try:
+        with prefect_session():
+            for target in targets:
+                results.extend(release_folder(str(target), str(catalog_dir), str(policy.resolve()),
+                                              progress=not as_json, approval="wait" if wait_for_approval else "auto",
+                                              approve_as=approve_as, approve_reason=approve_reason, retries=retries,
+                                              retry_delay_seconds=retry_delay))
+    except PrefectStartupError as exc:
+        _fail(f"nothing was released: {exc}", code=1)
     if as_json:
         click.echo(json.dumps(results, ensure_ascii=False, indent=1, default=str))
     else:
@@ -101,6 +106,25 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path, a
     if any(r.get("failed_stage") == "check" for r in results):
         sys.exit(EXIT_USAGE)
     sys.exit(0 if all(r["status"] in {"published", "unchanged"} for r in results) else 1)
+
+
+def _source_problem(loaded, roots: list[str]) -> str | None:
+    """Why the release would refuse this source before reading it (outside the roots, a writing query)."""
+    import sqlalchemy as sa
+
+    from pipelines.extract import SourceError
+    from pipelines.sql_source import QueryRefused, backend, check_read_only
+
+    try:
+        loaded.source_path(roots)
+        sql = loaded.spec.source.sql
+        if sql is not None and sql.query:
+            check_read_only(sql.query, backend(sa.make_url(loaded.sql_url())))
+    except (SourceError, QueryRefused) as problem:
+        return str(problem)
+    except sa.exc.ArgumentError:
+        return "the SQL URL is not a valid SQLAlchemy URL"
+    return None
 
 
 @click.command()
@@ -137,6 +161,10 @@ def check(targets: tuple[Path, ...], policy: Path) -> None:
         where = str(loaded.resolve(source.file.path)) if source.file else "SQL: " + loaded.spec.source.sql.url
         if source.file and not loaded.resolve(source.file.path).is_file():
             click.echo(f"warning  {path}: source.file.path: no file at {where}", err=True)
+        elif problem := _source_problem(loaded, rules.source_roots if rules else []):
+            click.echo(f"invalid  {path}: source: {problem}", err=True)
+            ok = False
+            continue
         click.echo(f"ok       {path} ({loaded.spec.id}, {loaded.spec.open_class.declared.value}"
                    f" → {loaded.spec.open_class.effective_target.value})")
     sys.exit(0 if ok else 2)

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -112,3 +119,56 @@ def build_catalog(root: Path, base_url: str = "http://localhost:8000") -> Catalo
     )
     store.publish(make_record("road-works", title=XSS_TITLE, theme="城市建设"), stage(root / "s-road", quality=False))
     return store
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([0-9a-f]{64})">')
+
+
+def portal_client_class():
+    """A Starlette TestClient that sends the portal's CSRF token with every POST, as its forms do."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    class PortalClient(TestClient):
+        def csrf(self) -> str:
+            match = CSRF_META.search(self.get("/").text)
+            assert match, "the portal renders no CSRF token"
+            return match.group(1)
+
+        def post(self, url, *args, data=None, **kwargs):  # type: ignore[override]
+            data = dict(data or {})
+            data.setdefault("csrf", self.csrf())
+            return super().post(url, *args, data=data, **kwargs)
+
+    return PortalClient
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serving(app: Any, port: int) -> Iterator[str]:
+    """`app` on a real uvicorn server on 127.0.0.1:`port`, in a thread; yields its base URL."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 15
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert server.started, "server did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+serve = serving  # the harvest tests' name for the same helper

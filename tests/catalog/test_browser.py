@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +11,7 @@ import pytest
 
 from catalog import access
 from catalog.store import CatalogStore
-from tests.catalog.helpers import XSS_TITLE, build_catalog
+from tests.catalog.helpers import XSS_TITLE, build_catalog, free_port, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 STEWARD = "browser-steward-token"
@@ -28,34 +25,16 @@ if not CHROMIUM.exists():
 playwright_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, CatalogStore]]:
     """The real HTTP server (uvicorn) on a free port, in a thread, over a small catalog."""
-    import uvicorn
-
     from catalog.portal import create_app
 
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     store = build_catalog(tmp_path_factory.mktemp("browser"), base_url=base)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(store, base, STEWARD), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 15
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert server.started, "portal did not start"
-    yield base, store
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(store, base, STEWARD), port):
+        yield base, store
     store.close()
 
 
