@@ -218,3 +218,13 @@ def test_key_selection_publishes_only_keys_over_opendps_threshold():
     table = release(accumulate([data], q), q)
     assert list(table.frame["区县"]) == ["历下区"] and table.keys_from == "key_selection"
     assert table.delta is not None and 0 < table.delta <= 1e-6 and table.epsilon == pytest.approx(1.0)
+
+
+def test_a_key_selection_threshold_too_low_for_delta_is_refused_in_one_line():
+    from anonymizers.dp import DPError
+
+    q = Query(dimensions=(Dimension("区县", None, "区县"),), measures=(Measure("count", "人数"),),
+              budget=Budget(epsilon=1.0, delta=1e-12), threshold=2)
+    with pytest.raises(DPError, match=r"^key_selection.threshold 2 costs δ .* above the budget's delta 1e-12: "
+                                      r"raise the threshold$"):
+        release(ExactCells(counts={("历下区",): 5}), q)
