@@ -49,14 +49,14 @@ COLUMNS = ["区县", "参保险种", "参保日期", "性别", "出生日期"]
 CACHE = ROOT / ".kaifang" / "bench"
 
 
-def sample(rows: int) -> pd.DataFrame:
+def sample(rows: int, cache: Path = CACHE) -> pd.DataFrame:
     """The generator's rows (the columns the tables use), cached as Parquet after the first run."""
-    path = CACHE / f"social_insurance_{rows}.parquet"
+    path = cache / f"social_insurance_{rows}.parquet"
     if path.is_file():
         return pd.read_parquet(path)
     started = time.monotonic()
     frame = pd.DataFrame(social_insurance_rows(rows))[COLUMNS]
-    CACHE.mkdir(parents=True, exist_ok=True)
+    cache.mkdir(parents=True, exist_ok=True)
     frame.to_parquet(path, index=False)
     print(f"generated {rows:,} rows in {time.monotonic() - started:.0f} s (cached in {path})", flush=True)
     return frame
@@ -120,8 +120,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--releases", type=int, default=3, help="DP releases averaged per ε")
     parser.add_argument("--trials", type=int, default=20_000, help="targets of the differencing attack")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="folder of the generated rows")
     args = parser.parse_args()
-    frame = sample(args.rows)
+    frame = sample(args.rows, args.cache)
     rng = np.random.default_rng(20261201)
     print(f"social-insurance sample: {len(frame):,} rows; DP: OpenDP discrete Laplace, counts, 1 row per person")
     for title, dimensions in tables().items():

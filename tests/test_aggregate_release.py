@@ -237,3 +237,16 @@ def test_the_demo_statistics_are_published_as_conditional_with_budget_and_accura
     assert catalog.latest("jinan-social-insurance-statistics").version == 1 and catalog.verify_audit().ok
     assert [e.entry["source"] for e in catalog.audit_entries("jinan-social-insurance-statistics")].count(
         "dp-ledger") == 1
+
+
+@pytest.mark.slow
+def test_the_benchmark_runs_from_one_command_and_prints_both_methods(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_dp.py"), "--rows", "3000",
+                             "--releases", "1", "--trials", "500", "--cache", str(tmp_path)],
+                            capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = result.stdout
+    assert out.count("DP ε=1 ") == 2 and out.count("suppress < 10") == 2 and "(bound 88.1%)" in out
