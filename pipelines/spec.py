@@ -326,8 +326,11 @@ class AggregateSpec(_Strict):
         if sum(m.kind == "count" for m in self.measures) > 1:
             raise ValueError("list at most one count measure")
         labels = [d.name or d.column for d in self.dimensions] + [m.label for m in self.measures]
+        from anonymizers.dp import accuracy_label
+
+        labels += [accuracy_label(m.label) for m in self.measures]  # each measure's accuracy column
         if len(set(labels)) != len(labels):
-            raise ValueError("dimension and measure names must be distinct")
+            raise ValueError("dimension and measure names (and their '_95%误差' accuracy columns) must be distinct")
         if len({d.column for d in self.dimensions}) != len(self.dimensions):
             raise ValueError("each dimension needs its own column")
         clamps: dict[str, tuple[int, int]] = {}

@@ -71,6 +71,7 @@ def test_gb2260_codes_list_jinans_current_county_level_divisions():
     (lambda a: a["dimensions"][1].update(values=None, codes_file="/etc/passwd"), "lies outside the spec's folder"),
     (lambda a: a.update(key_selection={"threshold": 20}), "key_selection needs an 'epsilon' budget with a 'delta'"),
     (lambda a: a["measures"].append({"kind": "count", "name": "再数"}), "at most one count measure"),
+    (lambda a: a["dimensions"][0].update(name="参保人数_95%误差"), "must be distinct"),
     (lambda a: a.update(budget={"epsilon": -1}), "aggregate.budget.epsilon"),
     (lambda a: a["dimensions"].extend([{"column": "出生日期", "months": "1940-01..2024-12"},
                                        {"column": "性别", "values": [str(i) for i in range(200)]}]),
