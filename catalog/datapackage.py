@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from catalog.dp_meta import measure_notes, statement
 from catalog.entry import DEFAULT_BASE_URL, dataset_url
 from catalog.record import ReleaseRecord
 from catalog.vocab import licence_uri
@@ -29,10 +30,13 @@ def resource_name(path: str) -> str:
 
 def table_schema(record: ReleaseRecord) -> dict[str, Any]:
     fields = []
+    notes = measure_notes(record)
     for column in record.columns:
         field: dict[str, Any] = {"name": column.name, "type": column.type}
         if column.action != "keep":
             field["description"] = f"{column.action}" + (f" ({column.entity})" if column.entity else "")
+        if column.name in notes:
+            field["description"] = notes[column.name]
         fields.append(field)
     return {"fields": fields}
 
@@ -59,7 +63,7 @@ def build_datapackage(record: ReleaseRecord, base_url: str = DEFAULT_BASE_URL) -
         "name": meta.id,
         "id": dataset_url(base_url, meta.id),
         "title": meta.title,
-        "description": meta.description,
+        "description": meta.description + (f"\n\n{dp}" if (dp := statement(record)) else ""),
         "version": str(record.version) if record.version is not None else None,
         "created": record.published_at.isoformat() if record.published_at else None,
         "keywords": list(meta.keywords),

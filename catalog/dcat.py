@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import quote
 
 from catalog.coverage import publisher_region, publisher_type
+from catalog.dp_meta import statement
 from catalog.entry import DEFAULT_BASE_URL, catalog_entry, conditions_text, dataset_url, published_class
 from catalog.record import OutputFile, ReleaseRecord
 from catalog.vocab import (
@@ -295,6 +296,8 @@ def dataset_node(
         node["dcat:distribution"] = [_distribution(record, o, page, iri or page) for o in record.outputs]
     if cls == "conditional":
         node["dct:rights"] = {"@type": "dct:RightsStatement", "rdfs:label": _zh(conditions_text(record))}
+    if dp_text := statement(record):  # differentially private statistics: how the numbers were made
+        node["dct:provenance"] = {"@type": "dct:ProvenanceStatement", "rdfs:label": _zh(dp_text)}
     return _compact(node)
 
 

@@ -41,7 +41,8 @@ def basis_text(record: ReleaseRecord) -> list[str]:
     labels = [BASIS_ZH.get(code, code) for code in codes]
     if decision and decision.reclassified:
         labels = [f"原定{CLASS_ZH[decision.declared_class]}：{label}" for label in labels]
-        labels.append(f"经脱敏处理后重新定级为{CLASS_ZH[decision.published_class]}（第九条）")
+        how = "经隐私计算（差分隐私统计）" if record.aggregate is not None else "经脱敏处理后"
+        labels.append(f"{how}重新定级为{CLASS_ZH[decision.published_class]}（第九条）")
     return labels
 
 

@@ -164,6 +164,67 @@ class Approval(_Model):
     )
 
 
+class DPMeasure(_Model):
+    """One noisy measure of an aggregate release, with OpenDP's figures for it."""
+
+    name: str
+    kind: Literal["count", "sum", "mean"]
+    column: str | None = None
+    clamp: list[int] | None = None
+    mechanism: str
+    scale: float | None = None
+    sensitivity: float | None = None
+    epsilon: float | None = None
+    rho: float | None = None
+    delta: float | None = None
+    accuracy_95: float | None = Field(default=None, description="Half-width of a cell's 95 % interval (None: "
+                                                                "per cell, in the table's accuracy column).")
+    accuracy_column: str | None = None
+
+
+class DPDimension(_Model):
+    column: str
+    name: str
+    source: str = Field(description="Where the keys come from: a public code list, never the data.")
+    size: int | None = Field(default=None, description="Keys in the list (None under key selection).")
+
+
+class DPBudgetUse(_Model):
+    """The dataset's ledger for the period: before, asked by this release, and after."""
+
+    period: str
+    budget_epsilon: float
+    budget_delta: float = 0.0
+    spent_epsilon: float
+    spent_delta: float = 0.0
+    asked_epsilon: float
+    asked_delta: float = 0.0
+    remaining_epsilon: float
+    remaining_delta: float = 0.0
+    releases_before: int = 0
+
+
+class DPRelease(_Model):
+    """An aggregate release under differential privacy: mechanism, loss, accuracy and budget."""
+
+    library: str
+    privacy_measure: str = Field(description="pure ε-DP, ρ-zCDP or (ε, δ)-DP")
+    epsilon: float | None = None
+    rho: float | None = None
+    delta: float | None = None
+    ledger_epsilon: float = Field(description="The ε the ledger counts (a zCDP loss converted by OpenDP at δ).")
+    ledger_delta: float = 0.0
+    contributions: int
+    contributions_enforced: bool = False
+    dimensions: list[DPDimension] = Field(default_factory=list)
+    measures: list[DPMeasure] = Field(default_factory=list)
+    cells: int
+    keys_from: Literal["code_lists", "key_selection"]
+    threshold: int | None = None
+    confidence: float = 0.95
+    budget: DPBudgetUse | None = None
+
+
 class OutputFile(_Model):
     name: str
     path: str = Field(description="Relative to the release folder.")
@@ -212,6 +273,8 @@ class ReleaseRecord(_Model):
         default=None, description="The steward's decision, when the release changes the dataset's open class."
     )
     quality: QualitySummary | None = None
+    aggregate: DPRelease | None = Field(
+        default=None, description="Differentially private statistics: set when the release is an aggregate table.")
     columns: list[PublishedColumn] = Field(default_factory=list)
     outputs: list[OutputFile] = Field(default_factory=list)
     audit_anchor: dict[str, Any] | None = Field(

@@ -79,6 +79,12 @@ ACTION_ZH = {
     "date_shift": "日期偏移",
     "noise": "加噪",
     "scrub": "文本内逐项脱敏",
+    # Columns of a differentially private statistics table (release: aggregate).
+    "dp_key": "分组键（公开代码表）",
+    "dp_count": "差分隐私计数（已加噪）",
+    "dp_sum": "差分隐私求和（已加噪）",
+    "dp_mean": "差分隐私均值（由加噪求和与计数计算）",
+    "dp_accuracy": "95%误差范围",
 }
 # Grounds of the not-open and conditional classes (Art. 6-7), as the spec names them.
 BASIS_ZH = {

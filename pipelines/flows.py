@@ -29,12 +29,14 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 from prefect.tasks import exponential_backoff
 
+from anonymizers.dp import DPError
 from anonymizers.hierarchy import HierarchyError
 from anonymizers.keys import KeyError_, key_fingerprint, load_key
 from anonymizers.lattice import NoSolutionError
 from anonymizers.operators import OperatorError
 from anonymizers.privacy_models import ModelConfigError
 from catalog.entry import published_class
+from catalog.ledger import BudgetExceeded
 from catalog.record import DatasetMeta, ReleaseRecord, utc_now
 from catalog.staging import CellFixes, write_staged
 from catalog.store import CatalogStore, PublishError
@@ -60,7 +62,7 @@ from quality.run import QualityError
 
 SAFE_ERRORS: tuple[type[Exception], ...] = (
     SpecError, SourceError, PlanError, OperatorError, KeyError_, LexiconError, PublishError, HierarchyError,
-    ModelConfigError, NoSolutionError, QualityError,
+    ModelConfigError, NoSolutionError, QualityError, DPError, BudgetExceeded,
 )
 DEBUG_ENV = "KAIFANG_DEBUG"
 PIPELINE_VERSION = "1"
@@ -301,6 +303,10 @@ def _run_stages(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, polic
                 files: stages.WorkFiles, store: CatalogStore, approval: ApprovalRequest | None = None,
                 retries: int = 0, retry_delay_seconds: float = 10.0) -> ReleaseRecord:
     spec = loaded.spec
+    if spec.release == "aggregate":  # differentially private statistics: pipelines/aggregate_flow.py
+        from pipelines.aggregate_flow import run_aggregate
+
+        return run_aggregate(record, loaded, policy, policy_sha, files, store, approval, retries, retry_delay_seconds)
     key, profile = prepare(record, loaded, policy, files, retries, retry_delay_seconds)
     record.content_key = _content_key(record, loaded, policy_sha, key)
     latest = store.latest(spec.id)

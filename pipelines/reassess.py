@@ -53,6 +53,9 @@ def reassess_dataset(path: Path, store: CatalogStore, policy, policy_sha: str, s
                            "candidate": NEXT_CLASS.get(current), "failed_checks": []}
     if row["candidate"] is None:
         return row | {"status": "already unconditional", "reason": "unconditionally open: nothing to reassess"}
+    if spec.release == "aggregate":  # DP statistics: the class is the policy's to bound, not a rerun's
+        bound = f"at most {policy.aggregate_max_class} (policy aggregate_max_class)"
+        return row | {"status": "not reassessed", "reason": f"differentially private statistics: {bound}"}
     what_if = _one_step_more_open(loaded, row["candidate"])
     record = ReleaseRecord(run_id=run_id, dataset=_dataset_meta(what_if), spec_path=str(loaded.path),
                            spec_sha256=loaded.sha256, policy_version=policy.version)

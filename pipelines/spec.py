@@ -229,6 +229,122 @@ class Quality(_Strict):
     expectations: list[Expectation] = Field(default_factory=list)
 
 
+class DimensionSpec(_Strict):
+    """One axis of an aggregate table, with the public key list its cells come from (never the data)."""
+
+    column: str = Field(min_length=1)
+    name: str | None = Field(default=None, description="Column name in the published table (default: column).")
+    codes: str | None = Field(default=None, description="A public code list, e.g. gb2260:370100 (Jinan's "
+                                                         "county-level divisions, GB/T 2260 via python-stdnum).")
+    months: str | None = Field(default=None, description="YYYY-MM..YYYY-MM: the months of a date column.")
+    years: str | None = Field(default=None, description="YYYY..YYYY: the years of a date column.")
+    values: list[str] | None = Field(default=None, description="An explicit public category list.")
+    codes_file: str | None = Field(default=None, description="A UTF-8 text file, one key per line.")
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> DimensionSpec:
+        from pipelines.codelists import check_range
+
+        given = [k for k in ("codes", "months", "years", "values", "codes_file") if getattr(self, k) is not None]
+        if len(given) > 1:
+            raise ValueError(f"give one key list per dimension, not {' and '.join(given)}")
+        if self.values is not None and (not self.values or len(set(self.values)) != len(self.values)):
+            raise ValueError("'values' must list distinct keys")
+        for key in ("months", "years"):
+            if getattr(self, key) is not None:
+                check_range(key, getattr(self, key))
+        if self.codes is not None and not re.fullmatch(r"gb2260:\d{6}", self.codes):
+            raise ValueError("'codes' expects gb2260:<6-digit region code>, e.g. gb2260:370100")
+        return self
+
+    @property
+    def has_keys(self) -> bool:
+        return any(getattr(self, k) is not None for k in ("codes", "months", "years", "values", "codes_file"))
+
+
+class MeasureSpec(_Strict):
+    kind: Literal["count", "sum", "mean"]
+    name: str | None = Field(default=None, description="Column name in the published table.")
+    column: str | None = Field(default=None, description="The measured column (sum and mean).")
+    clamp: tuple[int, int] | None = Field(default=None, description="[lower, upper]: each row's value is clamped "
+                                                                    "to these bounds the steward sets.")
+
+    @model_validator(mode="after")
+    def _arguments(self) -> MeasureSpec:
+        if self.kind == "count":
+            if self.column is not None or self.clamp is not None:
+                raise ValueError("a count takes no 'column' nor 'clamp'")
+            return self
+        if not self.column:
+            raise ValueError(f"a {self.kind} needs a 'column'")
+        if self.clamp is None:
+            raise ValueError(f"a {self.kind} needs 'clamp: [lower, upper]' (the bounds of one row's value)")
+        if self.clamp[0] >= self.clamp[1]:
+            raise ValueError("'clamp' needs lower < upper")
+        return self
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        return "count" if self.kind == "count" else f"{self.column}_{self.kind}"
+
+
+class BudgetSpec(_Strict):
+    epsilon: float | None = Field(default=None, gt=0, le=20, description="Pure ε-DP (discrete Laplace).")
+    rho: float | None = Field(default=None, gt=0, le=20, description="ρ-zCDP (discrete Gaussian).")
+    delta: float | None = Field(default=None, gt=0, lt=1e-2, description="δ: key selection; for a zCDP release, the "
+                                                                         "δ at which the ledger counts its ε.")
+
+    @model_validator(mode="after")
+    def _one_measure(self) -> BudgetSpec:
+        if (self.epsilon is None) == (self.rho is None):
+            raise ValueError("give exactly one of 'epsilon' or 'rho'")
+        if self.rho is not None and self.delta is None:
+            raise ValueError("a 'rho' budget needs 'delta' (the ledger counts (ε, δ))")
+        return self
+
+
+class KeySelection(_Strict):
+    threshold: int = Field(ge=1, description="Publish only keys whose noisy count reaches this value.")
+
+
+MAX_AGGREGATE_CELLS = 1_000_000
+
+
+class AggregateSpec(_Strict):
+    dimensions: list[DimensionSpec] = Field(min_length=1, max_length=6)
+    measures: list[MeasureSpec] = Field(min_length=1)
+    budget: BudgetSpec
+    contributions: int = Field(default=1, ge=1, le=1000, description="Most rows one person adds to the table.")
+    person: str | None = Field(default=None, description="Column naming the person: rows beyond 'contributions' "
+                                                         "per person are left out, so the bound holds.")
+    key_selection: KeySelection | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AggregateSpec:
+        if sum(m.kind == "count" for m in self.measures) > 1:
+            raise ValueError("list at most one count measure")
+        labels = [d.name or d.column for d in self.dimensions] + [m.label for m in self.measures]
+        from anonymizers.dp import accuracy_label
+
+        labels += [accuracy_label(m.label) for m in self.measures]  # each measure's accuracy column
+        if len(set(labels)) != len(labels):
+            raise ValueError("dimension and measure names (and their '_95%误差' accuracy columns) must be distinct")
+        if len({d.column for d in self.dimensions}) != len(self.dimensions):
+            raise ValueError("each dimension needs its own column")
+        clamps: dict[str, tuple[int, int]] = {}
+        for measure in self.measures:
+            if measure.column and clamps.setdefault(measure.column, measure.clamp or (0, 0)) != measure.clamp:
+                raise ValueError("a sum and a mean of one column need the same 'clamp'")
+        if self.key_selection is None and not all(d.has_keys for d in self.dimensions):
+            raise ValueError("every dimension needs a public key list (codes, months, years, values or codes_file) "
+                             "unless key_selection is set")
+        if self.key_selection is not None and (self.budget.epsilon is None or self.budget.delta is None):
+            raise ValueError("key_selection needs an 'epsilon' budget with a 'delta'")
+        return self
+
+
 class ReleaseSpec(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")]
     title: str = Field(min_length=1)
@@ -247,6 +363,9 @@ class ReleaseSpec(_Strict):
     privacy: Privacy = Field(default_factory=Privacy)
     quality: Quality = Field(default_factory=Quality)
     outputs: list[OutputFormat] = Field(default_factory=lambda: ["csv", "parquet", "json"])
+    release: Literal["records", "aggregate"] = Field(
+        default="records", description="records: the desensitized table; aggregate: DP statistics ('aggregate').")
+    aggregate: AggregateSpec | None = None
 
     # Not part of the YAML: where the spec came from, to resolve relative paths.
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -257,6 +376,14 @@ class ReleaseSpec(_Strict):
         if not value:
             raise ValueError("list at least one output format")
         return list(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _aggregate_block(self) -> ReleaseSpec:
+        if (self.release == "aggregate") != (self.aggregate is not None):
+            raise ValueError("'release: aggregate' and the 'aggregate' block go together")
+        if self.aggregate is not None and self.columns:
+            raise ValueError("'columns' does not apply to an aggregate release (no record is published)")
+        return self
 
 
 class EntityDefault(_Strict):
@@ -335,6 +462,14 @@ class ReviewChainPolicy(_Strict):
         return self
 
 
+class DPBudget(_Strict):
+    """What a dataset may spend on differentially private releases per period (the ledger's limit)."""
+
+    epsilon: float = Field(gt=0, le=100)
+    delta: float = Field(default=0.0, ge=0, lt=1e-2)
+    period: Literal["year", "quarter", "month", "ever"] = "year"
+
+
 class Policy(_Strict):
     version: str
     suppression_limit: float = Field(default=0.05, ge=0, le=1)
@@ -356,6 +491,11 @@ class Policy(_Strict):
     approval_timeout_seconds: int = Field(
         default=86400, ge=1, description="How long a paused release waits for a steward before it is refused."
     )
+    dp_budget: DPBudget | None = Field(
+        default=None, description="Each dataset's differential-privacy budget per period (aggregate releases).")
+    dp_budgets: dict[str, DPBudget] = Field(default_factory=dict, description="Dataset id -> its own budget.")
+    aggregate_max_class: Literal["conditional", "unconditional"] = Field(
+        default="conditional", description="The most open class an aggregate (DP statistics) release may reach.")
     source_roots: list[str] = Field(
         default_factory=list,
         description="Folders (relative to the policy file's) besides the spec's own that sources may be read from.",
@@ -373,6 +513,11 @@ class Policy(_Strict):
         description="Days within which the agency answers a data request (Art. 10 ¶3, Art. 20); later is overdue.",
     )
     review_chain: ReviewChainPolicy = Field(default_factory=ReviewChainPolicy)
+
+
+def dp_allowance(policy: Policy, dataset_id: str) -> DPBudget | None:
+    """The dataset's own DP budget, else the policy's default (None: aggregate releases are refused)."""
+    return policy.dp_budgets.get(dataset_id, policy.dp_budget)
 
 
 def _format_error(path: Path, error: ValidationError) -> str:
@@ -429,6 +574,8 @@ class LoadedSpec(BaseModel):
             folder = self.resolve(privacy.hierarchies)
             paths.extend(sorted(p for p in folder.glob("*.csv")) if folder.is_dir() else [folder])
         paths.extend(self.resolve(r.hierarchy) for r in self.spec.columns.values() if r.hierarchy)
+        if self.spec.aggregate is not None:
+            paths.extend(self.resolve(d.codes_file) for d in self.spec.aggregate.dimensions if d.codes_file)
         return paths
 
     def source_path(self, roots: list[str]) -> Path | None:
@@ -484,7 +631,21 @@ def load_spec(path: str | Path) -> LoadedSpec:
         if rule.quasi_identifier and name not in spec.privacy.quasi_identifiers:
             raise SpecError(f"{path}: columns.{name}.quasi_identifier: also list '{name}' in privacy.quasi_identifiers")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return LoadedSpec(spec=spec, path=path.resolve(), sha256=digest)
+    loaded = LoadedSpec(spec=spec, path=path.resolve(), sha256=digest)
+    if spec.aggregate is not None:
+        from pipelines.codelists import CodeListError, dimension_keys
+
+        cells = 1
+        for number, dimension in enumerate(spec.aggregate.dimensions):
+            try:
+                keys, _ = dimension_keys(dimension, loaded.resolve, loaded.folder)
+            except CodeListError as exc:
+                raise SpecError(f"{path}: aggregate.dimensions.{number}: {exc}") from None
+            cells *= len(keys) if keys is not None else 1
+        if cells > MAX_AGGREGATE_CELLS:
+            raise SpecError(f"{path}: aggregate.dimensions: the key grid has {cells:,} cells, more than "
+                            f"{MAX_AGGREGATE_CELLS:,}")
+    return loaded
 
 
 def load_policy(path: str | Path) -> tuple[Policy, str]:

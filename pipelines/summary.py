@@ -62,6 +62,14 @@ def dataset_lines(record: dict[str, Any]) -> list[tuple[str, str]]:
         if waivers:
             parts.append("waived: " + ", ".join(w["column"] for w in waivers))
         lines.append(("evaluation", "; ".join(parts)))
+    dp = record.get("aggregate")
+    if dp:  # differentially private statistics
+        loss = f"ρ {dp['rho']:.4g}" if dp.get("rho") is not None else f"ε {dp.get('epsilon') or 0:.4g}"
+        text = f"{dp['library']}, {dp['privacy_measure']}, {loss}, {dp['cells']} cells noised"
+        if dp.get("budget"):
+            b = dp["budget"]
+            text += f"; budget {b['period']}: ε {b['remaining_epsilon']:.4g} of {b['budget_epsilon']:.4g} left"
+        lines.append(("dp statistics", text))
     search = record.get("generalization")
     if search:
         levels = ", ".join(f"{q} level {lv}" for q, lv in zip(search["qi"], search["levels"], strict=True))

@@ -46,7 +46,7 @@ def edit_spec(project: Path, name: str, **changes) -> Path:
 
 @pytest.fixture(scope="module")
 def demo(prefect_harness, tmp_path_factory):
-    """The three sample datasets released once into a fresh catalog."""
+    """The sample datasets (three record releases, one DP statistics release) released once into a fresh catalog."""
     import shutil
 
     from tests.conftest import ROOT
@@ -63,6 +63,7 @@ def test_every_sample_dataset_is_published(demo):
         "jinan-social-insurance-enrolment": "published",
         "jinan-enterprise-operations": "published",
         "jinan-public-cultural-venues": "published",
+        "jinan-social-insurance-statistics": "published",
     }
 
 

@@ -24,7 +24,8 @@ DCAT = Namespace("http://www.w3.org/ns/dcat#")
 DCT = Namespace("http://purl.org/dc/terms/")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 FRICTIONLESS = Path(sys.executable).with_name("frictionless")
-SAMPLES = {"jinan-social-insurance-enrolment", "jinan-enterprise-operations", "jinan-public-cultural-venues"}
+SAMPLES = {"jinan-social-insurance-enrolment", "jinan-enterprise-operations", "jinan-public-cultural-venues",
+           "jinan-social-insurance-statistics"}  # the last: DP statistics (release: aggregate)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ def released(prefect_harness, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_frictionless_cli_accepts_every_published_package(released: Path) -> None:
     packages = sorted(released.glob("datasets/*/*/datapackage.json"))
-    assert len(packages) == 4  # three datasets, one of them in two versions
+    assert len(packages) == 5  # four datasets, one of them in two versions
     for package in packages:
         result = subprocess.run(
             [str(FRICTIONLESS), "validate", "datapackage.json"],
@@ -56,7 +57,7 @@ def test_official_dcat_ap_shapes_find_no_violation(released: Path, capsys: pytes
     if folder is None:
         pytest.skip(f"DCAT-AP 3.0.1 shapes not found at {ROOT / '../shared/reference/dcat-ap-3.0.1-shacl'}")
     documents = [released / "catalog.jsonld", *sorted(released.glob("datasets/*/*/dataset.jsonld"))]
-    assert len(documents) == 5
+    assert len(documents) == 6
     for path in documents:
         reports = validate(Graph().parse(path, format="json-ld"), folder, (*REQUIRED, "recommended"))
         violations = [line for r in reports.values() for line in r.violations]
@@ -96,4 +97,4 @@ def test_catalog_shacl_command_reports_the_same(released: Path) -> None:
         capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.count("mandatory: 0 violations") == 5
+    assert result.stdout.count("mandatory: 0 violations") == 6
