@@ -14,8 +14,14 @@ STATE_DIR_ENV = "KAIFANG_STATE"
 
 
 def state_dir() -> Path:
-    """Where Kaifang keeps machine-local state (Prefect home, default key file): ./.kaifang unless set."""
-    return Path(os.environ.get(STATE_DIR_ENV, Path.cwd() / ".kaifang")).resolve()
+    """Where Kaifang keeps machine-local state (Prefect home, default key file): $KAIFANG_STATE, else the
+    project's (pipelines/project.py), else ./.kaifang."""
+    if os.environ.get(STATE_DIR_ENV):
+        return Path(os.environ[STATE_DIR_ENV]).resolve()
+    from pipelines.project import current
+
+    project = current()
+    return (project.state if project is not None else Path.cwd() / ".kaifang").resolve()
 
 
 def prepare_environment() -> None:

@@ -225,9 +225,9 @@ def _dataset_meta(loaded: LoadedSpec) -> DatasetMeta:
 
 def _content_key(record: ReleaseRecord, loaded: LoadedSpec, policy_sha: str, key: bytes | None) -> str:
     """Everything that shapes the output: same key, same release (so a rerun is `unchanged`)."""
-    from detectors.lexicon import DEFAULT_PATH as LEXICON
+    from detectors.lexicon import default_path
 
-    files = [*loaded.referenced_files(), LEXICON]
+    files = [*loaded.referenced_files(), default_path()]
     digests = [f"{p.name}:{file_sha256(p) if p.is_file() else 'missing'}" for p in files]
     uses_age = any(p.params.get("to") == "age_band" for p in record.plan)
     parts = [PIPELINE_VERSION, record.spec_sha256, policy_sha, record.input_sha256 or "",
@@ -336,6 +336,9 @@ def release_dataset(spec_path: str, catalog_dir: str, policy_path: str, run_id: 
     """
     from prefect.runtime import flow_run
 
+    from pipelines.project import current
+
+    current()  # a flow-run process finds the project (its lexicon) from $KAIFANG_PROJECT
     started = time.monotonic()
     store = CatalogStore(Path(catalog_dir))
     try:

@@ -57,8 +57,8 @@ def test_scan_reads_gbk_and_xlsx(tmp_path):
 
 def test_scan_of_a_missing_file_is_one_line():
     result = CliRunner().invoke(main, ["scan", "nowhere.csv"])
-    assert result.exit_code == 1
-    assert result.output.strip() == "Error: no such file: nowhere.csv"
+    assert result.exit_code == 2  # a missing file is invalid input, as in every command
+    assert result.output.strip() == "error: no such file: nowhere.csv"
 
 
 def test_propose_writes_a_draft_that_check_accepts(tmp_path):

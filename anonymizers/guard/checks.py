@@ -9,6 +9,7 @@ import pandas as pd
 from anonymizers.guard import (
     Chunks,
     Verdict,
+    columns,
     curable,
     leaks,
     masks,
@@ -62,49 +63,15 @@ class Assessment:
 
     # -- what a column is -------------------------------------------------------------------------
     def _about_people(self) -> bool:
-        """Are the records about people? Yes when a column holds an entity only people have (a name, a
-        resident ID, a card …), unless each row is an organisation, keyed by its own unique credit code
-        (an enterprise register names its legal representative; it is not a register of people)."""
-        person_only = vocabulary.person_only()
-        if not any(e in person_only for e in self.input_entities.values()):
-            return False
-        codes = [name for name, e in self.input_entities.items() if e == "CN_USCC"]
-        codes += [c.name for c in self.input_profile.columns if c.primary == "CN_USCC"]
-        if not codes:
-            return True
-        from anonymizers.classes import count_classes
-
-        for name in set(codes):
-            counter = count_classes(self.input_chunks([name]), [name])
-            if counter.records and counter.classes / counter.records >= 0.95:
-                return False
-        return True
-
-    def _kinds(self, column) -> set[str]:  # noqa: ANN001 - a detectors ColumnProfile
-        kinds = set()
-        types = {e.type for e in column.entities}
-        plan = self.by_column.get(column.name)
-        declared = {plan.entity, plan.detected} if plan else set()
-        if (types | declared) & self.direct:
-            kinds.add("direct_identifier")
-        if vocabulary.RECORD_IDENTIFIER in types:
-            kinds.add("record_identifier")
-        if column.quasi_identifier:
-            kinds.add("quasi_identifier")
-        return kinds
+        return columns.about_people(self.input_profile, self.input_entities, self.input_chunks)
 
     # -- checks ------------------------------------------------------------------------------------
     def never_raw(self) -> Check:
         hits = []
-        for column in self.output_profile.columns:
-            for item in column.evidence:
-                if item.type not in self.rules.never_raw or item.matches == 0:
-                    continue
-                if self.surrogates.get(column.name) == item.type:
-                    continue
-                hits.append(f"{column.name}: {item.matches} raw {item.type}")
-                self.residual.append(ColumnFinding(column=column.name, entity=item.type,
-                                                   share=round(item.share, 4), score=1.0))
+        for hit in columns.raw_hits(self.output_profile.columns, self.rules.never_raw, self.surrogates):
+            hits.append(f"{hit.column}: {hit.matches} raw {hit.entity}")
+            self.residual.append(ColumnFinding(column=hit.column, entity=hit.entity, share=round(hit.share, 4),
+                                               score=1.0))
         figure = "no never-raw identifier in any published cell" if not hits else "; ".join(hits)
         return Check(name="never_raw", passed=not hits, figure=figure,
                      requirement=f"no cell of any column, kept ones included, holds {sorted(self.rules.never_raw)}")
@@ -141,21 +108,9 @@ class Assessment:
                                  "identifier outside columns published as is")
 
     def coverage(self) -> Check:
-        problems, waived = [], {}
-        quasi = set(self.rules.quasi_identifiers)
-        for column in self.input_profile.columns:
-            kinds = self._kinds(column)
-            plan = self.by_column.get(column.name)
-            if not kinds or plan is None or plan.action != "keep":
-                continue
-            if "direct_identifier" in kinds:
-                continue  # judged by direct_identifiers / rescan: a direct identifier cannot be waived
-            if column.name in quasi:
-                continue
-            if column.name in self.rules.waivers:
-                waived[column.name] = sorted(kinds)[0]
-                continue
-            problems.append(f"{column.name} ({' and '.join(sorted(kinds)).replace('_', ' ')}) is published raw")
+        uncovered, waived = columns.uncovered_columns(self.input_profile, self.by_column, self.direct,
+                                                      self.rules.quasi_identifiers, self.rules.waivers)
+        problems = [u.describe() for u in uncovered]
         self.waivers = waivers_of(self.rules, waived)
         self.figures["waivers"] = len(waived)
         figure = (f"every detected identifier or quasi-identifier column is treated, declared or waived"
@@ -166,11 +121,9 @@ class Assessment:
 
     def direct_identifiers(self) -> Check:
         allowed = self.rules.target_rules.direct_identifier_actions if self.rules.target_rules else frozenset()
-        direct = [(c.name, self.by_column[c.name]) for c in self.input_profile.columns
-                  if "direct_identifier" in self._kinds(c) and c.name in self.by_column]
         # Prose is scrubbed span by span with the class's actions; the rescan and leak search verify it.
-        bad = [(name, p) for name, p in direct if p.action not in allowed and p.action != "scrub"]
-        figure = (f"{len(direct) - len(bad)} of {len(direct)} direct-identifier columns treated"
+        bad, total = columns.untreated_direct(self.input_profile, self.by_column, self.direct, allowed)
+        figure = (f"{total - len(bad)} of {total} direct-identifier columns treated"
                   + (": " + ", ".join(f"{n} ({p.detected or p.entity}) is '{p.action}'" for n, p in bad)
                      if bad else ""))
         return Check(name="direct_identifiers", passed=not bad, figure=figure,

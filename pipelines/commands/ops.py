@@ -13,9 +13,9 @@ import click
 from pipelines.deploy import DEFAULT_RETRIES, DEFAULT_RETRY_DELAY, REASSESS_CRON, WORK_POOL, default_timezone
 from pipelines.environment import state_dir
 
-DEFAULT_POLICY = "configs/policy.yaml"
-DEFAULT_SPECS = "configs/datasets"
-CATALOG_HELP = "Catalog folder [default: $KAIFANG_CATALOG or ./catalog-out]."
+POLICY_HELP = "Release policy [default: the project's configs/policy.yaml]."
+SPECS_HELP = "[default: the project's configs/datasets]"
+CATALOG_HELP = "Catalog folder [default: $KAIFANG_CATALOG, else the project's catalog-out]."
 INDEX_HELP = "SQLAlchemy URL of the index [default: $KAIFANG_INDEX_URL or SQLite in the catalog folder]."
 
 
@@ -25,16 +25,28 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def _catalog(catalog_dir: Path | None) -> Path:
-    from catalog.store import default_catalog_dir
+    from pipelines.project import catalog_dir as project_catalog
 
-    return (catalog_dir or default_catalog_dir()).resolve()
+    return project_catalog(catalog_dir)
+
+
+def _specs_and_policy(target: Path | None, policy: Path | None) -> tuple[Path, Path]:
+    """TARGET, else the project's spec folder; --policy, else the project's (exit 2 without a project)."""
+    from pipelines.commands.release import project_policy
+    from pipelines.project import PROJECT_ENV, locate
+
+    policy = project_policy(policy, target)
+    project = locate(target)
+    if project is not None:
+        os.environ[PROJECT_ENV] = str(project.root)  # flow-run processes use the same project
+    return (target or (project.specs if project else Path("configs/datasets"))), policy
 
 
 def _deployment_options(command: Any) -> Any:
     options = [
         click.option("--catalog", "catalog_dir", type=click.Path(path_type=Path), help=CATALOG_HELP),
-        click.option("--policy", type=click.Path(path_type=Path), default=DEFAULT_POLICY, show_default=True,
-                     help="Release policy the runs use (read at every run)."),
+        click.option("--policy", type=click.Path(path_type=Path),
+                     help="Release policy the runs use (read at every run) [default: the project's]."),
         click.option("--timezone", default=default_timezone, show_default="$KAIFANG_TIMEZONE or Asia/Shanghai",
                      help="Time zone of the cron schedules."),
         click.option("--retries", type=click.IntRange(0, 10), default=DEFAULT_RETRIES, show_default=True,
@@ -50,11 +62,12 @@ def _deployment_options(command: Any) -> Any:
     return command
 
 
-def _plan(target: Path, catalog_dir: Path | None, policy: Path, timezone: str, retries: int, retry_delay: float,
-          reassess_cron: str, no_reassess: bool, every: float | None = None):
+def _plan(target: Path | None, catalog_dir: Path | None, policy: Path | None, timezone: str, retries: int,
+          retry_delay: float, reassess_cron: str, no_reassess: bool, every: float | None = None):
     from pipelines.deploy import DeployError, DeploymentOptions, check_cron, check_timezone, plan_deployments
     from pipelines.spec import SpecError, load_policy
 
+    target, policy = _specs_and_policy(target, policy)
     if not target.exists():
         _fail(f"no such spec file or folder: {target}")
     if not policy.is_file():
@@ -100,13 +113,13 @@ def _need_server() -> str:
 
 
 @click.command()
-@click.argument("target", required=False, default=DEFAULT_SPECS, type=click.Path(path_type=Path))
+@click.argument("target", required=False, type=click.Path(path_type=Path))
 @_deployment_options
 @click.option("--pool", default=WORK_POOL, show_default=True, help="Process work pool (created when missing).")
 @click.option("--dry-run", is_flag=True, help="Print the deployments and their schedules; register nothing.")
-def deploy(target: Path, catalog_dir: Path | None, policy: Path, timezone: str, retries: int, retry_delay: float,
-           reassess_cron: str, no_reassess: bool, pool: str, dry_run: bool) -> None:
-    """Create one Prefect deployment per release spec in TARGET [default: configs/datasets].
+def deploy(target: Path | None, catalog_dir: Path | None, policy: Path | None, timezone: str, retries: int,
+           retry_delay: float, reassess_cron: str, no_reassess: bool, pool: str, dry_run: bool) -> None:
+    """Create one Prefect deployment per release spec in TARGET [default: the project's configs/datasets].
 
     Each runs on the schedule of the spec's update_frequency (daily 02:xx, weekly Monday 03:xx, monthly
     on the 1st 04:xx, quarterly, semiannual, annual; 'realtime' every 15 minutes; 'irregular' and
@@ -156,14 +169,14 @@ def deploy(target: Path, catalog_dir: Path | None, policy: Path, timezone: str, 
 
 
 @click.command()
-@click.argument("target", required=False, default=DEFAULT_SPECS, type=click.Path(path_type=Path))
+@click.argument("target", required=False, type=click.Path(path_type=Path))
 @_deployment_options
 @click.option("--every", type=click.FloatRange(min=1), metavar="SECONDS",
               help="Run every deployment every SECONDS instead of its schedule (for trials).")
 @click.option("--limit", type=click.IntRange(1), default=2, show_default=True, help="Runs at the same time.")
-def serve(target: Path, catalog_dir: Path | None, policy: Path, timezone: str, retries: int, retry_delay: float,
-          reassess_cron: str, no_reassess: bool, every: float | None, limit: int) -> None:
-    """Serve the release deployments of TARGET [default: configs/datasets] from this process.
+def serve(target: Path | None, catalog_dir: Path | None, policy: Path | None, timezone: str, retries: int,
+          retry_delay: float, reassess_cron: str, no_reassess: bool, every: float | None, limit: int) -> None:
+    """Serve the release deployments of TARGET [default: the project's configs/datasets] from this process.
 
     Registers the same deployments as `kaifang deploy` (without a work pool) and runs them as
     their schedules come due, until interrupted (Ctrl-C pauses their schedules). Needs a Prefect
@@ -382,14 +395,14 @@ def audit_show(dataset_id: str, catalog_dir: Path | None, index_url: str | None,
 
 
 @click.command()
-@click.argument("target", required=False, default=DEFAULT_SPECS, type=click.Path(path_type=Path))
+@click.argument("target", required=False, type=click.Path(path_type=Path))
 @click.option("--catalog", "catalog_dir", type=click.Path(path_type=Path), help=CATALOG_HELP)
-@click.option("--policy", type=click.Path(path_type=Path), default=DEFAULT_POLICY, show_default=True)
+@click.option("--policy", type=click.Path(path_type=Path), help=POLICY_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the report rows as JSON.")
-def reassess(target: Path, catalog_dir: Path | None, policy: Path, as_json: bool) -> None:
+def reassess(target: Path | None, catalog_dir: Path | None, policy: Path | None, as_json: bool) -> None:
     """Which not-open and conditional datasets would now qualify for a more open class (Art. 9)?
 
-    For each spec in TARGET [default: configs/datasets] whose dataset is not open or conditional
+    For each spec in TARGET [default: the project's configs/datasets] whose dataset is not open or conditional
     now (in the catalog, else as declared), reruns extract → detect → classify → desensitize →
     verify → decide in a scratch folder with the target one step more open, and reports the
     decision and its failed checks. Publishes nothing; the scratch files are deleted. Exit code 0,
@@ -403,6 +416,7 @@ def reassess(target: Path, catalog_dir: Path | None, policy: Path, as_json: bool
     from pipelines.reassess import reassess_catalog, report_rows
     from pipelines.spec import SpecError, load_policy
 
+    target, policy = _specs_and_policy(target, policy)
     if not target.exists():
         _fail(f"no such spec file or folder: {target}")
     try:

@@ -9,18 +9,17 @@ from pathlib import Path
 import click
 
 from pipelines.environment import state_dir
+from pipelines.exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
-DEFAULT_POLICY = "configs/policy.yaml"
-CATALOG_HELP = "Catalog folder to publish into [default: $KAIFANG_CATALOG or ./catalog-out]."
+DEFAULT_POLICY = "configs/policy.yaml"  # inside the project folder (pipelines/project.py)
+POLICY_HELP = "Release policy: entity defaults, class thresholds [default: the project's configs/policy.yaml]."
+CATALOG_HELP = "Catalog folder to publish into [default: $KAIFANG_CATALOG, else the project's catalog-out]."
 
 
 def default_catalog() -> Path:
-    from catalog.store import default_catalog_dir
+    from pipelines.project import catalog_dir
 
-    return Path(default_catalog_dir())
-
-
-EXIT_USAGE = 2
+    return catalog_dir(None)
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> None:
@@ -28,11 +27,23 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
     sys.exit(code)
 
 
+def project_policy(policy: Path | None, anchor: Path | None) -> Path:
+    """``--policy``, else the policy of the project at or above ``anchor``; exit 2 when there is none."""
+    from pipelines.project import ProjectError, policy_path
+
+    try:
+        path = policy_path(policy, anchor)
+    except ProjectError as exc:
+        _fail(str(exc))
+    if not path.is_file():
+        _fail(f"policy file not found: {path}")
+    return path
+
+
 @click.command()
 @click.argument("targets", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--catalog", "catalog_dir", type=click.Path(path_type=Path), help=CATALOG_HELP)
-@click.option("--policy", type=click.Path(path_type=Path), default=DEFAULT_POLICY, show_default=True,
-              help="Release policy: entity defaults, class thresholds.")
+@click.option("--policy", type=click.Path(path_type=Path), help=POLICY_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the release records as JSON instead of a summary.")
 @click.option("--approve-as", metavar="NAME",
               help="Steward who approves any change of open class in this run [default: you, the operator].")
@@ -43,8 +54,9 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
               help="Retries of a SQL source that cannot be reached (never of a bad file).")
 @click.option("--retry-delay", type=click.FloatRange(0), default=5.0, show_default=True,
               help="Seconds before the first retry; doubled for each next one.")
-def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path, as_json: bool, approve_as: str | None,
-            approve_reason: str | None, wait_for_approval: bool, retries: int, retry_delay: float) -> None:
+def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path | None, as_json: bool,
+            approve_as: str | None, approve_reason: str | None, wait_for_approval: bool, retries: int,
+            retry_delay: float) -> None:
     """Release datasets: each TARGET is a spec file or a folder of specs.
 
     Every dataset goes extract → detect → classify → desensitize → verify → validate → publish.
@@ -66,13 +78,11 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path, a
     import json
 
     from pipelines.flows import release_folder
+    from pipelines.spec import spec_paths
     from pipelines.summary import dataset_text
 
+    policy = project_policy(policy, targets[0])
     catalog_dir = (catalog_dir or default_catalog()).resolve()
-    if not policy.is_file():
-        _fail(f"policy file not found: {policy}")
-    from pipelines.spec import spec_paths
-
     for target in targets:
         if not target.exists():
             _fail(f"no such spec file or folder: {target}")
@@ -100,13 +110,13 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path, a
                 click.echo(f"{record['dataset']['id']}: {record['status']}: {record.get('failure')}", err=True)
     if any(r.get("failed_stage") == "check" for r in results):
         sys.exit(EXIT_USAGE)
-    sys.exit(0 if all(r["status"] in {"published", "unchanged"} for r in results) else 1)
+    sys.exit(EXIT_OK if all(r["status"] in {"published", "unchanged"} for r in results) else EXIT_FAILED)
 
 
 @click.command()
 @click.argument("targets", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--policy", type=click.Path(path_type=Path), default=DEFAULT_POLICY, show_default=True)
-def check(targets: tuple[Path, ...], policy: Path) -> None:
+@click.option("--policy", type=click.Path(path_type=Path), help=POLICY_HELP)
+def check(targets: tuple[Path, ...], policy: Path | None) -> None:
     """Validate release specs (files or folders of *.yaml) and the policy, without running anything.
 
     Prints one line per spec; a bad spec gets the file, the key and what was expected.
@@ -114,6 +124,7 @@ def check(targets: tuple[Path, ...], policy: Path) -> None:
     """
     from pipelines.spec import SpecError, check_against_policy, load_policy, load_spec, spec_paths
 
+    policy = project_policy(policy, targets[0])
     ok = True
     rules = None
     try:
@@ -143,25 +154,28 @@ def check(targets: tuple[Path, ...], policy: Path) -> None:
 
 
 @click.command()
-@click.option("--out", type=click.Path(path_type=Path), default=Path("configs/samples"), show_default=True,
-              help="Folder to write the sample sources into.")
-def samples(out: Path) -> None:
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Folder to write the sample sources into [default: the project's configs/samples].")
+def samples(out: Path | None) -> None:
     """Regenerate the built-in Jinan sample sources (deterministic: same bytes every time)."""
+    from pipelines.project import locate
     from pipelines.samples import write_samples
 
-    for path in write_samples(out):
+    project = locate()
+    for path in write_samples(out or (project.root if project else Path.cwd()) / "configs" / "samples"):
         click.echo(f"wrote {path}")
 
 
 @click.command()
-@click.option("--out", type=click.Path(path_type=Path), help="Key file [default: .kaifang/pseudonym.key].")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Key file [default: $KAIFANG_KEY_FILE, else the project's .kaifang/pseudonym.key].")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the key file exists.")
 def keygen(out: Path | None, if_missing: bool) -> None:
     """Create a pseudonymization key file (mode 600), kept apart from every output.
 
     Releases read the key from $KAIFANG_PSEUDONYM_KEY, else the file named by $KAIFANG_KEY_FILE,
-    else .kaifang/pseudonym.key. The same key keeps pseudonyms stable across releases; a new key
-    changes them all.
+    else .kaifang/pseudonym.key in the project folder. The same key keeps pseudonyms stable across
+    releases; a new key changes them all.
     """
     from anonymizers.keys import write_new_key
 
@@ -174,4 +188,31 @@ def keygen(out: Path | None, if_missing: bool) -> None:
     click.echo(f"wrote {path}")
 
 
-commands = [release, check, samples, keygen]
+@click.command()
+@click.argument("folder", required=False, default=Path("."), type=click.Path(path_type=Path, file_okay=False))
+@click.option("--agency", metavar="NAME", help="The agency's name, written into the example spec as publisher.")
+def init(folder: Path, agency: str | None) -> None:
+    """Create a project folder for an agency: policy, an example spec, a key, and what to do next.
+
+    FOLDER [default: the current folder] gets kaifang.toml (the marker every command looks for
+    from the spec's folder upwards), configs/policy.yaml (the package's default policy, to adapt),
+    configs/lexicons/trade_secret.yaml, configs/datasets/example.yaml (a spec to copy) and
+    .kaifang/pseudonym.key (mode 600). Files already there are kept.
+    """
+    from pipelines.project import init_project
+
+    folder = folder.expanduser().resolve()
+    if folder.exists() and not folder.is_dir():
+        _fail(f"{folder} exists and is not a folder")
+    for path, created in init_project(folder, agency):
+        click.echo(f"{'wrote' if created else 'kept '} {path}")
+    click.echo(f"""
+Project ready at {folder}. Next:
+  1. kaifang scan EXPORT.csv                       what personal fields does the export hold?
+  2. kaifang propose EXPORT.csv --out {folder / 'configs' / 'datasets' / 'NAME.yaml'}
+  3. edit the 待填写 lines of that spec, then: kaifang check {folder / 'configs' / 'datasets'}
+  4. kaifang release {folder / 'configs' / 'datasets'}
+Adapt configs/policy.yaml to the agency's rules first. Keep .kaifang/pseudonym.key out of every release.""")
+
+
+commands = [release, check, samples, keygen, init]
