@@ -20,6 +20,7 @@ __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main"]
 # Each module defines `commands: list[click.Command]`.
 COMMAND_MODULES = [
     "pipelines.commands.release",
+    "pipelines.commands.check",
     "pipelines.commands.scan",
     "pipelines.commands.catalog",
     "pipelines.commands.validate",

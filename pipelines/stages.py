@@ -56,9 +56,12 @@ class WorkFiles:
         return self.folder / "staged"
 
 
-def extract(loaded: LoadedSpec, files: WorkFiles) -> Extracted:
+def source_chunks(loaded: LoadedSpec, sql_query: str | None = None) -> tuple[Iterator[pd.DataFrame], str | None]:
+    """The spec's source as chunks, read as the extract reads it, and the file's encoding (None for SQL).
+
+    ``sql_query`` replaces a SQL source's table or query (`kaifang check` reads a LIMITed sample).
+    """
     source = loaded.spec.source
-    files.folder.mkdir(parents=True, exist_ok=True)
     if source.file is not None:
         path = loaded.resolve(source.file.path)
         if not path.is_file():
@@ -67,12 +70,20 @@ def extract(loaded: LoadedSpec, files: WorkFiles) -> Extracted:
         encoding = source.file.encoding
         if encoding == "auto":
             encoding = detect_encoding(path) if fmt in {"csv", "json"} else None
-        chunks = file_chunks(path, fmt, encoding or "utf-8", source.file.delimiter, source.file.sheet)
-        rows, columns = write_raw(chunks, files.raw)
-        return Extracted(files.raw, rows, columns, encoding, file_sha256(path))
+        return file_chunks(path, fmt, encoding or "utf-8", source.file.delimiter, source.file.sheet), encoding
     assert source.sql is not None
-    chunks = sql_chunks(loaded.sql_url(), source.sql.table, source.sql.query)
+    if sql_query is not None:
+        return sql_chunks(loaded.sql_url(), None, sql_query), None
+    return sql_chunks(loaded.sql_url(), source.sql.table, source.sql.query), None
+
+
+def extract(loaded: LoadedSpec, files: WorkFiles) -> Extracted:
+    files.folder.mkdir(parents=True, exist_ok=True)
+    chunks, encoding = source_chunks(loaded)
     rows, columns = write_raw(chunks, files.raw)
+    source = loaded.spec.source
+    if source.file is not None:
+        return Extracted(files.raw, rows, columns, encoding, file_sha256(loaded.resolve(source.file.path)))
     # A database has no file to hash; the extract's Parquet bytes are deterministic for the same rows.
     return Extracted(files.raw, rows, columns, None, file_sha256(files.raw))
 

@@ -61,11 +61,14 @@ def test_scan_of_a_missing_file_is_one_line():
     assert result.output.strip() == "error: no such file: nowhere.csv"
 
 
-def test_propose_writes_a_draft_that_check_accepts(tmp_path):
+def test_propose_writes_a_draft_that_check_accepts_once_filled_in(tmp_path):
     draft = tmp_path / "draft.yaml"
     result = invoke("propose", str(SAMPLES / "social_insurance.csv"), "--out", str(draft),
                     "--policy", str(ROOT / "configs" / "policy.yaml"))
     assert result.exit_code == 0
+    checked = CliRunner().invoke(main, ["check", str(draft), "--policy", str(ROOT / "configs" / "policy.yaml")])
+    assert checked.exit_code == 2 and checked.output.count("fill in the 待填写 placeholder") == 5, checked.output
+    draft.write_text(draft.read_text(encoding="utf-8").replace("待填写：", ""), encoding="utf-8")
     checked = invoke("check", str(draft), "--policy", str(ROOT / "configs" / "policy.yaml"))
     assert checked.exit_code == 0, checked.output
     text = draft.read_text(encoding="utf-8")

@@ -87,9 +87,9 @@ def test_outside_any_project_propose_says_how_to_get_one(tmp_path):
 
 
 def test_project_option_and_environment_name_the_project(tmp_path):
-    result = run("--project", str(ROOT), "check", str(ROOT / "configs" / "datasets"), cwd=tmp_path)
+    result = run("--project", str(ROOT), "check", str(ROOT / "configs" / "datasets"), "--offline", cwd=tmp_path)
     assert result.exit_code == 0, result.output
-    result = run("check", str(ROOT / "configs" / "datasets"), cwd=tmp_path,
+    result = run("check", str(ROOT / "configs" / "datasets"), "--offline", cwd=tmp_path,
                  env={"KAIFANG_PROJECT": str(tmp_path / "missing")})
     assert result.exit_code == 2 and "project folder not found" in result.output
 

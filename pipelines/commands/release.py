@@ -114,46 +114,6 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path | 
 
 
 @click.command()
-@click.argument("targets", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--policy", type=click.Path(path_type=Path), help=POLICY_HELP)
-def check(targets: tuple[Path, ...], policy: Path | None) -> None:
-    """Validate release specs (files or folders of *.yaml) and the policy, without running anything.
-
-    Prints one line per spec; a bad spec gets the file, the key and what was expected.
-    Exit code 0 when all are valid, 2 otherwise.
-    """
-    from pipelines.spec import SpecError, check_against_policy, load_policy, load_spec, spec_paths
-
-    policy = project_policy(policy, targets[0])
-    ok = True
-    rules = None
-    try:
-        rules, _ = load_policy(policy)
-    except SpecError as exc:
-        click.echo(f"invalid  {exc}", err=True)
-        ok = False
-    paths = [p for t in targets for p in spec_paths(t)]
-    if not paths:
-        _fail("no spec files found in " + ", ".join(map(str, targets)))
-    for path in paths:
-        try:
-            loaded = load_spec(path)
-            if rules is not None:
-                check_against_policy(loaded, rules, policy)
-        except SpecError as exc:
-            click.echo(f"invalid  {exc}", err=True)
-            ok = False
-            continue
-        source = loaded.spec.source
-        where = str(loaded.resolve(source.file.path)) if source.file else "SQL: " + loaded.spec.source.sql.url
-        if source.file and not loaded.resolve(source.file.path).is_file():
-            click.echo(f"warning  {path}: source.file.path: no file at {where}", err=True)
-        click.echo(f"ok       {path} ({loaded.spec.id}, {loaded.spec.open_class.declared.value}"
-                   f" → {loaded.spec.open_class.effective_target.value})")
-    sys.exit(0 if ok else 2)
-
-
-@click.command()
 @click.option("--out", type=click.Path(path_type=Path),
               help="Folder to write the sample sources into [default: the project's configs/samples].")
 def samples(out: Path | None) -> None:
@@ -215,4 +175,4 @@ Project ready at {folder}. Next:
 Adapt configs/policy.yaml to the agency's rules first. Keep .kaifang/pseudonym.key out of every release.""")
 
 
-commands = [release, check, samples, keygen, init]
+commands = [release, samples, keygen, init]
