@@ -35,6 +35,9 @@ def prepare_environment() -> None:
         # would bury it (they still go to the Prefect API and UI).
         "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
         "PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL": "CRITICAL",
+        # …while the stages' rows and seconds reach the run logs in the API and UI (pipelines/progress.py).
+        "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "INFO",
+        "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "INFO",
         "PREFECT_UI_ENABLED": "false",
         "GX_ANALYTICS_ENABLED": "false",
         "TQDM_DISABLE": "1",

@@ -200,6 +200,9 @@ def serve(target: Path | None, catalog_dir: Path | None, policy: Path | None, ti
     from prefect import serve as prefect_serve
 
     from pipelines.deploy import build_deployments, clear_schedules, ui_url, unscheduled
+    from pipelines.progress import quiet_runner_logs
+
+    quiet_runner_logs()
 
     click.echo(f"Serving {len(plans)} release deployment(s){'' if no_reassess else ' and the re-assessment'} "
                f"against {api}:")

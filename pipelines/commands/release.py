@@ -79,7 +79,7 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path | 
 
     from pipelines.flows import release_folder
     from pipelines.spec import spec_paths
-    from pipelines.summary import dataset_text
+    from pipelines.summary import dataset_text, shown
 
     policy = project_policy(policy, targets[0])
     catalog_dir = (catalog_dir or default_catalog()).resolve()
@@ -107,7 +107,7 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path | 
         click.echo(f"{published} of {len(results)} datasets published or unchanged.")
         for record in results:
             if record["status"] not in {"published", "unchanged"}:
-                click.echo(f"{record['dataset']['id']}: {record['status']}: {record.get('failure')}", err=True)
+                click.echo(f"{record['dataset']['id']}: {record['status']}: {shown(record.get('failure'))}", err=True)
     if any(r.get("failed_stage") == "check" for r in results):
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_OK if all(r["status"] in {"published", "unchanged"} for r in results) else EXIT_FAILED)
