@@ -29,7 +29,8 @@ COMMAND_MODULES = [
 ]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
+             epilog="\b\n" + EXITS_HELP)
 @click.version_option(package_name="kaifang")
 @click.option("--project", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
               help="Project folder (policy, specs, lexicon, key, catalog) [default: $KAIFANG_PROJECT, else the "
@@ -48,9 +49,6 @@ def main(project: Path | None) -> None:
       kaifang check configs/datasets           what a release would refuse, before running it
       kaifang release configs/datasets         run every release into the project's catalog-out
       kaifang catalog list                     what is published
-
-    \b
-    {EXITS_HELP}
     """
     from pipelines.project import choose
 
@@ -60,11 +58,12 @@ def main(project: Path | None) -> None:
     prepare_environment()
 
 
-main.help = (main.help or "").replace("{EXITS_HELP}", EXITS_HELP)
-
 for _name in COMMAND_MODULES:
     for _command in importlib.import_module(_name).commands:
         if _command.short_help is None and _command.help:
-            # click cuts the first sentence at 45 characters ("… (Art."); the whole first line reads better.
-            _command.short_help = _command.help.strip().splitlines()[0].rstrip(".")
+            # click cuts the first sentence at 45 characters ("… (Art."); the whole first paragraph reads better.
+            first = _command.help.strip().split("\n\n")[0]
+            _command.short_help = " ".join(first.split()).rstrip(".")
+        if _command.epilog is None:
+            _command.epilog = "\b\n" + EXITS_HELP
         main.add_command(_command)

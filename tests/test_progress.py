@@ -48,3 +48,14 @@ def test_a_failed_release_summary_shows_dashes_never_none():
     text, markdown = dataset_text(record), run_markdown([record])
     assert "2000 → —" in text and "2000 → —" in markdown
     assert "None" not in text and "None" not in markdown
+
+
+def test_approve_show_prints_the_decision_record_as_text():
+    import json
+
+    from pipelines.commands.ops import readable
+
+    markdown = "## 待审批\n\n| check | passed |\n|---|---|"
+    assert readable(json.dumps(markdown)) == markdown
+    assert readable(json.dumps({"a": "数"})) == '{\n "a": "数"\n}'
+    assert readable("not json") == "not json"

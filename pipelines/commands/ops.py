@@ -275,7 +275,7 @@ def approve(flow_run_id: str | None, steward: str | None, reason: str | None, re
         if not keyset:
             _fail(f"flow run {flow_run_id} is not waiting for a steward (state {run.state_name})", 1)
         if show:
-            click.echo(client.read_flow_run_input(run.id, keyset["description"]))
+            click.echo(readable(client.read_flow_run_input(run.id, keyset["description"])))
             return
         if not (steward or "").strip() or not (reason or "").strip():
             _fail("give --steward NAME and --reason TEXT: both are recorded with the decision")
@@ -284,6 +284,18 @@ def approve(flow_run_id: str | None, steward: str | None, reason: str | None, re
     if response.status.value != "ACCEPT":
         _fail(f"the server did not resume {flow_run_id}: {response.details}", 1)
     click.echo(f"{'Refused' if refuse else 'Approved'} as {steward}; the release of {run.name} carries on.")
+
+
+def readable(stored: Any) -> str:
+    """A stored run input as a person reads it: Prefect keeps the decision record (Markdown) as a JSON
+    string, which printed raw shows quotes and literal \\n."""
+    try:
+        value = json.loads(stored) if isinstance(stored, str) else stored
+    except ValueError:
+        return str(stored)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, indent=1)
 
 
 # ----- kaifang audit --------------------------------------------------------------------------------
