@@ -11,6 +11,7 @@ columns and entity types, never a cell value.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import tempfile
 from collections.abc import Iterator
@@ -202,6 +203,14 @@ def guard_problems(loaded: LoadedSpec, policy: Policy, policy_sha: str, raw: Pat
 def check_spec(path: Path, policy: Policy | None, policy_sha: str, policy_path: Path, offline: bool = False,
                sample_rows: int = SAMPLE_ROWS) -> Report:
     """Every problem of one spec that can be known before its release."""
+    report = _check(path, policy, policy_sha, policy_path, offline, sample_rows)
+    # Every line names the spec as the steward named it.
+    report.problems = [dataclasses.replace(p, path=path) for p in report.problems]
+    return report
+
+
+def _check(path: Path, policy: Policy | None, policy_sha: str, policy_path: Path, offline: bool,
+           sample_rows: int) -> Report:
     from pipelines.extract import SourceError
 
     report = Report(path)

@@ -116,11 +116,17 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path | 
 @click.command()
 @click.option("--out", type=click.Path(path_type=Path),
               help="Folder to write the sample sources into [default: the project's configs/samples].")
-def samples(out: Path | None) -> None:
+@click.option("--roster", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE.csv",
+              help="Write only a 2,000-row minimum-living-allowance roster (GBK CSV) to FILE, as an agency "
+                   "exports it (docs/steward.md).")
+def samples(out: Path | None, roster: Path | None) -> None:
     """Regenerate the built-in Jinan sample sources (deterministic: same bytes every time)."""
     from pipelines.project import locate
-    from pipelines.samples import write_samples
+    from pipelines.samples import write_roster, write_samples
 
+    if roster is not None:
+        click.echo(f"wrote {write_roster(roster)}: 2000 rows, GBK")
+        return
     project = locate()
     for path in write_samples(out or (project.root if project else Path.cwd()) / "configs" / "samples"):
         click.echo(f"wrote {path}")
