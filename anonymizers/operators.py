@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -276,6 +277,18 @@ def _to_round(text: pd.Series, params: OperatorParams) -> pd.Series:
     numbers = pd.to_numeric(text, errors="coerce")
     step = params.width or 10 ** -(params.digits or 0)
     return ((numbers / step).round() * step).map(lambda x: f"{x:g}", na_action="ignore").astype("string")
+
+
+@generalization("coordinate")
+def _to_coordinate(text: pd.Series, params: OperatorParams) -> pd.Series:
+    """Every decimal number in the cell rounded to `digits` (default 2, about 1 km): a "lat,lon"
+    pair stays a pair, a latitude or longitude column stays numbers."""
+    digits = 2 if params.digits is None else params.digits
+
+    def one(match: re.Match[str]) -> str:
+        return f"{round(float(match.group()), digits):.{digits}f}"
+
+    return text.str.replace(r"-?\d+\.\d+", one, regex=True)
 
 
 @generalization("top_bottom")

@@ -214,6 +214,13 @@ class ReleaseRecord(_Model):
     quality: QualitySummary | None = None
     columns: list[PublishedColumn] = Field(default_factory=list)
     outputs: list[OutputFile] = Field(default_factory=list)
+    audit_anchor: dict[str, Any] | None = Field(
+        default=None, description="The audit trail's newest entry (seq, hash) when this release was written."
+    )
+    cell_fixes: dict[str, int] = Field(
+        default_factory=dict,
+        description="Cells made safe in the outputs: control_characters replaced, formulas_neutralised (CSV).",
+    )
     content_key: str | None = Field(
         default=None, description="Hash of spec, policy, input and key fingerprint: same key, same release."
     )

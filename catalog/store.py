@@ -287,6 +287,9 @@ class CatalogStore:
         record.version_notes = version_notes(previous, record)
         record.temporal = temporal_coverage(work, record, restricted=published_class(record) != "unconditional")
         record.catalog_entry = catalog_entry(record, self.base_url)
+        with self.engine.connect() as conn:  # deleting the trail would then mean rewriting this folder
+            seq, digest = audit.last_entry(conn, self.tables.audit)
+        record.audit_anchor = {"seq": seq, "hash": digest}
         if record.outputs:
             (work / "datapackage.json").write_text(_json(build_datapackage(record, self.base_url)), "utf-8")
             if self.validate and (problems := validate_package(work)):

@@ -35,12 +35,32 @@ def _identifier_in(name: str) -> str | None:
 
 
 def _looks_like_value(name: str) -> bool:
+    """A header cell that reads as a value of a record: a day-exact date, a number that is not a year
+    or a month (pivot tables have 2020, 2021 … or 2023-01 as headers), or a personal name that is no
+    ordinary word (项目, 任务 and 费用 start with a surname character but are words)."""
     text = fold(name).strip()
+    if re.fullmatch(r"(?:19|20)\d{2}(?:[-/.年]\d{1,2}月?)?|(?:19|20)\d{2}[-/.]?Q[1-4]", text):
+        return False
     if re.fullmatch(DATE_LIKE, text) or re.fullmatch(NUMERIC, text):
         return True
-    from detectors.names import is_person_name
+    return _bare_name(text)
 
-    return is_person_name(text)
+
+def _bare_name(name: str) -> bool:
+    """A header that is nothing but a personal name (徐浩), not an ordinary word."""
+    from detectors.names import is_person_name
+    from detectors.persons import in_dictionary
+
+    text = fold(name).strip()
+    return is_person_name(text) and not in_dictionary(text)
+
+
+def _name_in(name: str) -> bool:
+    """A personal name inside a header (经办人王玉兰, 王玉兰电话), by the name finder for prose."""
+    from detectors.persons import THRESHOLD, person_spans
+
+    text = fold(name)
+    return len(text) > 3 and any(s.score >= THRESHOLD for s in person_spans(text))
 
 
 def header_problem(columns: list[str]) -> str | None:
@@ -55,4 +75,8 @@ def header_problem(columns: list[str]) -> str | None:
         shown = ", ".join(map(str, values[:3]))
         return (f"the header looks like data (columns {shown}{' …' if len(values) > 3 else ''} read as values): "
                 "the file seems to lack a header row")
+    for number, name in enumerate(columns, start=1):
+        if _name_in(str(name)) or _bare_name(str(name)):
+            return (f"the header of column {number} holds a personal name: a column name is published, "
+                    "so rename it")
     return None

@@ -126,3 +126,65 @@ def person_names(values: Sequence[str]) -> np.ndarray:
     dotted = series.str.contains(f"[{MIDDLE_DOTS}]", regex=True).to_numpy(dtype=bool, na_value=False)
     ending = series.str[-1].isin(NOT_NAME_ENDINGS).to_numpy(dtype=bool)
     return ok & np.where(dotted, lengths >= 4, ~ending)
+
+
+PINYIN_FILE = Path(__file__).with_name("pinyin.txt")
+
+
+@lru_cache(maxsize=1)
+def pinyin_table() -> tuple[frozenset[str], frozenset[str]]:
+    """(toneless pinyin syllables, romanized surnames) from ``pinyin.txt`` (see make_pinyin.py)."""
+    sections: dict[str, set[str]] = {"syllables": set(), "surnames": set()}
+    current = None
+    for line in PINYIN_FILE.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line.startswith("[") and line.endswith("]"):
+            current = sections[line[1:-1]]
+        elif line and current is not None:
+            current.update(line.split())
+    return frozenset(sections["syllables"]), frozenset(sections["surnames"])
+
+
+@lru_cache(maxsize=1)
+def romanized_pattern() -> str:
+    """A romanized Chinese name, lower-cased: surname and given name (one or two syllables, joined,
+    hyphenated or spaced) in either order. One RE2-compatible pattern for both engines."""
+    syllables, romans = pinyin_table()
+    # Longest first: RE2 and Python agree on full matches whatever the order, this only saves work.
+    syllable = "(?:" + "|".join(sorted(syllables, key=lambda s: (-len(s), s))) + ")"
+    surname = "(?:" + "|".join(sorted(romans, key=lambda s: (-len(s), s))) + ")"
+    given = f"{syllable}(?:[-' ]?{syllable})?"
+    return f"{surname} {given}|{given} {surname}"
+
+
+# Pinyin-shaped pairs that are places or common English words, not people.
+NOT_ROMAN_NAMES = frozenset({"hong kong", "xi an", "tai shan", "hai nan", "he nan", "he bei", "hu nan", "hu bei",
+                             "shan xi", "shan dong", "jiang su", "jiang xi", "yun nan", "gan su", "ji nan",
+                             "qing dao", "tian jin", "bei jing", "nan jing", "an hui", "fu jian", "guang dong",
+                             "guang xi", "gui zhou", "si chuan", "zhe jiang", "ning xia", "xin jiang", "xi zang",
+                             "ma cau", "mao tai", "tai chi", "feng shui", "kung fu", "wu han"})
+
+
+def romanized_names(values: Sequence[str]) -> np.ndarray:
+    """Batch check of romanized Chinese names: every part a pinyin syllable, one part a surname.
+
+    Case does not matter (ZHAO Haoran, zhao haoran, "Zhao, Haoran"): the lower-cased text must
+    split into a romanized surname and a one- or two-syllable given name; the column profiler adds
+    its distinctness test, since pinyin-shaped words also name places.
+    """
+    series = pd.Series(list(values), dtype="str").str.lower().str.replace(",", "", regex=False)
+    ok = series.str.fullmatch(romanized_pattern()).to_numpy(dtype=bool, na_value=False)
+    return ok & ~series.str.replace("-", " ", regex=False).isin(NOT_ROMAN_NAMES).to_numpy(dtype=bool)
+
+
+LATIN_NAME = r"[A-Z][a-z]{1,14}(?:[\-'][A-Z]?[a-z]{1,14})?(?:,? [A-Z][a-z]{0,14}\.?(?:[\-'][A-Z]?[a-z]{1,14})?){1,2}"
+LATIN_NAME_UPPER = r"[A-Z]{2,15}(?:,? [A-Z][A-Za-z]{1,14}){1,2}"
+
+
+def latin_names(values: Sequence[str]) -> np.ndarray:
+    """Names in Latin letters of any origin (Maria Lopez, SMITH John), for columns whose header
+    already names a person: romanized Chinese names, or two or three capitalised words."""
+    series = pd.Series(list(values), dtype="str")
+    shaped = series.str.fullmatch(LATIN_NAME).to_numpy(dtype=bool, na_value=False)
+    upper = series.str.fullmatch(LATIN_NAME_UPPER).to_numpy(dtype=bool, na_value=False)
+    return shaped | upper | romanized_names(values)

@@ -29,16 +29,33 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.arrays import ArrowStringArray
 
-from detectors import headers
+from detectors import headers, vocabulary
 from detectors.lexicon import TradeSecretLexicon, load_lexicon
 from detectors.persons import THRESHOLD as NAME_THRESHOLD
 from detectors.persons import person_hint, person_spans
-from detectors.rules import RULES, WEAK
+from detectors.rules import ENTITIES, RULES, WEAK, EntityRule
 from detectors.text import as_text, re2
-from detectors.values import COMPANY_SUFFIXES, DATE_LIKE, MASK_MARKS, MASKED, NUMERIC, QUASI_VALUES
+from detectors.values import (
+    COMPANY_SUFFIXES,
+    DATE_LIKE,
+    MASK_MARKS,
+    MASKED,
+    NUMERIC,
+    QUASI_VALUES,
+    generated_labels,
+    unwrapped,
+)
 
 TRADE_SECRET = "TRADE_SECRET"
-DIRECT_ENTITIES = frozenset(rule.name for rule in RULES)
+# Entities that make a column identifying (a quasi-identifier such as a coordinate does not).
+DIRECT_ENTITIES = vocabulary.personal()
+QUASI_ENTITIES = vocabulary.names("quasi")
+# A mixed column (passports and permits, e-mails and mobiles) reports every entity holding at
+# least this share of its unmasked cells (and MIXED_MIN_CELLS cells) once the column identifies.
+MIXED_MIN_SHARE = 0.1
+MIXED_MIN_CELLS = 3
+HASH_MIN_DISTINCT = 10
+VETO_SHARE = 0.9  # share of matches of the rule's column_veto shape that makes them something else
 DISTINCT_SAMPLE = 5000
 SHAPE_SAMPLE = 20_000
 PROSE_LIMIT: int | None = None  # default: every prose cell that needs the analyzer or name finder gets it
@@ -105,8 +122,9 @@ class _Stats:
 
     name: str
     non_empty: int = 0
-    masked: int = 0
+    masked: int = 0  # already masked cells and labels written by Kaifang's operators
     matches: Counter = field(default_factory=Counter)  # whole-cell validated matches
+    vetoed: Counter = field(default_factory=Counter)  # matches also of the rule's column_veto shape
     span_cells: Counter = field(default_factory=Counter)  # prose cells with >= 1 validated span
     span_score: Counter = field(default_factory=Counter)  # sum of best span score per such cell
     texty: int = 0
@@ -161,7 +179,7 @@ def _scan_prose(prose: pd.Series, weight: np.ndarray, budget: int | None) -> tup
     deferred: dict[int, set[str]] = {}
     cells = prose.tolist()
     for rule in RULES:
-        if rule.name == "PERSON":
+        if rule.entity == "PERSON" or rule.span is None:
             continue
         pattern = _span_regex(rule.span)
         scores: list[float] = []
@@ -170,9 +188,9 @@ def _scan_prose(prose: pd.Series, weight: np.ndarray, budget: int | None) -> tup
                 if rule.strong or rule.span_score >= SPAN_CONCLUSIVE:
                     scores.extend([1.0 if rule.strong else rule.span_score] * int(weight[i]))
                 else:
-                    deferred.setdefault(int(i), set()).add(rule.name)
+                    deferred.setdefault(int(i), set()).add(rule.entity)
         if scores:
-            found[rule.name] = scores
+            found.setdefault(rule.entity, []).extend(scores)
     order = sorted(deferred)[: budget if budget is not None else None]
     if order:
         from detectors.scan import scan_text
@@ -279,7 +297,7 @@ def _update(stats: _Stats, column: pd.Series, scan_prose: bool, prose_limit: int
 
     # Work on distinct values weighted by their counts: agency columns repeat a lot.
     raw, weight = _distinct_values(values)
-    masked = _masked(raw)
+    masked = _masked(raw) | generated_labels(raw)
     if masked.any():
         stats.masked += int(weight[masked].sum())
         raw, weight = raw[~masked].reset_index(drop=True), weight[~masked]
@@ -287,18 +305,20 @@ def _update(stats: _Stats, column: pd.Series, scan_prose: bool, prose_limit: int
         return
     lengths = raw.str.len().to_numpy()
     stats.length += int((lengths * weight).sum())
-    is_ascii = np.asarray(pc.string_is_ascii(_arrow(raw)), dtype=bool)
-    family = {True: np.flatnonzero(is_ascii), False: np.flatnonzero(~is_ascii)}
+    inner = unwrapped(raw)  # what the rules look at: the value inside export wrappers
+    is_ascii = np.asarray(pc.string_is_ascii(_arrow(inner)), dtype=bool)
+    family = {True: np.flatnonzero(is_ascii), False: np.flatnonzero(~is_ascii), None: np.arange(len(raw))}
+    hints = headers.entity_hints(stats.name)
 
     cleaned_by: dict[tuple, tuple[np.ndarray, pd.Series, np.ndarray]] = {}
     whole = np.zeros(len(raw), dtype=bool)
-    for rule in RULES:
+    for rule in _rule_order(stats.name):
         # A cell is one thing: the first rule that validates it (check-digit entities come first)
         # claims it, so an ID that happens to pass Luhn is not also counted as a bank card.
         key = (rule.ascii_only, rule.clean, rule.upper)
         if key not in cleaned_by:
             index = family[rule.ascii_only]
-            cleaned = _cleaned(raw.iloc[index], rule.clean, rule.upper)
+            cleaned = _cleaned(inner.iloc[index], rule.clean, rule.upper)
             cleaned_by[key] = (index, cleaned, cleaned.str.len().to_numpy())
         index, cleaned, size = cleaned_by[key]
         low, high = rule.lengths
@@ -306,17 +326,21 @@ def _update(stats: _Stats, column: pd.Series, scan_prose: bool, prose_limit: int
         if not len(pick):
             continue
         subset = cleaned.iloc[pick]
-        matched = subset.str.fullmatch(rule.candidate).to_numpy(dtype=bool)
-        if rule.header_only and any(word in stats.name for word in rule.header_only[0]):
-            matched = matched | subset.str.fullmatch(rule.header_only[1]).to_numpy(dtype=bool)
-        candidate = np.flatnonzero(matched)
+        named = _header_names(rule, stats.name)
+        candidate = np.flatnonzero(_candidates(rule, subset, named))
         if not len(candidate):
             continue
-        ok = rule.check(subset.iloc[candidate].tolist())
+        # A header naming the entity lets the standard's main check alone decide (column_check).
+        hinted = named or rule.entity in hints
+        check = rule.column_check if hinted and rule.column_check else rule.check
+        ok = check(subset.iloc[candidate].tolist())
         hit = index[pick[candidate[ok]]]
         if len(hit):
-            stats.matches[rule.name] += int(weight[hit].sum())
+            stats.matches[rule.entity] += int(weight[hit].sum())
             whole[hit] = True
+            if rule.column_veto is not None:
+                vetoed = rule.column_veto(subset.iloc[candidate[ok]].tolist())
+                stats.vetoed[rule.entity] += int(weight[hit[vetoed]].sum())
 
     maybe = np.flatnonzero(~whole & (lengths >= 8))
     prose = np.zeros(len(raw), dtype=bool)
@@ -334,6 +358,27 @@ def _update(stats: _Stats, column: pd.Series, scan_prose: bool, prose_limit: int
             stats.span_score[entity] += sum(scores)
 
 
+@lru_cache(maxsize=4096)
+def _rule_order(header: str) -> tuple[EntityRule, ...]:
+    """Rules whose header-only pattern the column name calls for go first: under 社保卡号 a letter
+    and eight digits is a card number, not a passport."""
+    return tuple(sorted(RULES, key=lambda rule: not _header_names(rule, header)))
+
+
+def _header_names(rule: EntityRule, header: str) -> bool:
+    return rule.header_only is not None and headers.matches(header, rule.header_only[0])
+
+
+def _candidates(rule: EntityRule, subset: pd.Series, named: bool) -> np.ndarray:
+    """Cells full-matching the rule's candidate, or its header-only pattern when the header names it."""
+    matched = np.zeros(len(subset), dtype=bool)
+    if rule.candidate:
+        matched |= subset.str.fullmatch(rule.candidate).to_numpy(dtype=bool)
+    if named and rule.header_only:
+        matched |= subset.str.fullmatch(rule.header_only[1]).to_numpy(dtype=bool)
+    return matched
+
+
 def _entity_score(stats: _Stats, entity: str, hinted: bool, decoy: bool) -> float:
     clean = stats.non_empty - stats.masked
     if clean <= 0:
@@ -348,10 +393,16 @@ def _entity_score(stats: _Stats, entity: str, hinted: bool, decoy: bool) -> floa
         score *= 0.9
         if entity == "PERSON" and stats.distinct_ratio < 0.3:
             score *= 0.5
+        if entity == "HASHED_IDENTIFIER" and len(stats.distinct) < HASH_MIN_DISTINCT:
+            score *= 0.5  # a handful of digests: versions or file checksums, not one per person
+    if stats.matches[entity] and stats.vetoed[entity] / stats.matches[entity] >= VETO_SHARE:
+        return 0.0
     return max(0.0, min(1.0, score))
 
 
-def _quasi(stats: _Stats, name: str, direct: bool) -> bool:
+def _quasi(stats: _Stats, name: str, direct: bool, quasi_entity: bool = False) -> bool:
+    if quasi_entity:
+        return not direct
     if direct or stats.non_empty == 0:
         return False
     n = stats.shape_cells
@@ -375,8 +426,7 @@ def _finish(stats: _Stats, enterprise_table: bool, lexicon: TradeSecretLexicon, 
     free_text = n > 0 and stats.texty / n >= 0.3 and stats.length / max(clean, 1) >= 8
     evidence: list[EntityEvidence] = []
     present: list[EntityEvidence] = []
-    for rule in RULES:
-        entity = rule.name
+    for entity in ENTITIES:
         cells = stats.matches[entity] + stats.span_cells[entity]
         if cells == 0:
             continue
@@ -400,7 +450,9 @@ def _finish(stats: _Stats, enterprise_table: bool, lexicon: TradeSecretLexicon, 
         evidence.append(item)
         if item.score >= lexicon.threshold:
             present.append(item)
-    present.sort(key=lambda e: (-e.score, e.type))
+    if not free_text:
+        present = _mixture(stats, evidence, present, min_share)
+    present.sort(key=lambda e: (-e.score, -e.matches, e.type))
     evidence.sort(key=lambda e: (-e.score, e.type))
     direct = any(e.type in DIRECT_ENTITIES for e in present)
     return ColumnProfile(
@@ -410,8 +462,47 @@ def _finish(stats: _Stats, enterprise_table: bool, lexicon: TradeSecretLexicon, 
         entities=tuple(present),
         masked=stats.masked,
         free_text=bool(free_text),
-        quasi_identifier=_quasi(stats, stats.name, direct),
+        quasi_identifier=_quasi(stats, stats.name, direct, any(e.type in QUASI_ENTITIES for e in present)),
     )
+
+
+def _mixture(stats: _Stats, evidence: list[EntityEvidence], present: list[EntityEvidence],
+             min_share: float) -> list[EntityEvidence]:
+    """Columns that mix identifier types (passports and permits under 证件号码, e-mails and mobiles
+    under 账号): each type's share may stay under ``min_share`` while together they fill the column.
+
+    Each entity's credit is its whole-cell share, lowered as its own score is (weak entity without
+    a header, few distinct names, a decoy header) but not raised by a header. When the credits
+    together reach ``min_share``, the column identifies, and every identifying entity with a
+    meaningful credit (MIXED_MIN_SHARE and MIXED_MIN_CELLS) is reported with its credit as score,
+    so the largest comes first.
+    """
+    clean = stats.non_empty - stats.masked
+    if clean <= 0:
+        return present
+    credit = {
+        e.type: min(e.score, stats.matches[e.type] / clean)
+        for e in evidence
+        if e.type in DIRECT_ENTITIES and stats.matches[e.type] > 0
+    }
+    if sum(credit.values()) < min_share:
+        return present
+    reported = {e.type for e in present}
+    extra = [
+        EntityEvidence(e.type, e.matches, e.share, round(credit[e.type], 6))
+        for e in evidence
+        if e.type in credit
+        and e.type not in reported
+        and stats.matches[e.type] >= MIXED_MIN_CELLS
+        and credit[e.type] >= MIXED_MIN_SHARE
+    ]
+    if not extra:
+        return present
+    if not any(e.type in DIRECT_ENTITIES for e in present):
+        # No single type carried the column: the largest type leads.
+        extra.sort(key=lambda e: -e.score)
+        return [*extra, *present]
+    return [*present, *extra]
 
 
 def _is_enterprise_table(all_stats: list[_Stats], lexicon: TradeSecretLexicon) -> bool:

@@ -80,6 +80,34 @@ class HmtPermitRecognizer(ChineseRuleRecognizer):
     ENTITY = "CN_HMT_PERMIT"
 
 
+class HmtResidencePermitRecognizer(ChineseRuleRecognizer):
+    ENTITY = "CN_HMT_RESIDENCE_PERMIT"
+
+
+class ForeignerPermanentIdRecognizer(ChineseRuleRecognizer):
+    ENTITY = "CN_FOREIGNER_PR_ID"
+
+
+class HkMacauTravelPermitRecognizer(ChineseRuleRecognizer):
+    ENTITY = "CN_HK_MACAU_TRAVEL_PERMIT"
+
+
+class TaiwanTravelPermitRecognizer(ChineseRuleRecognizer):
+    ENTITY = "CN_TW_TRAVEL_PERMIT"
+
+
+class ImeiRecognizer(ChineseRuleRecognizer):
+    ENTITY = "IMEI"
+
+
+class VinRecognizer(ChineseRuleRecognizer):
+    ENTITY = "VEHICLE_VIN"
+
+
+class CoordinateRecognizer(ChineseRuleRecognizer):
+    ENTITY = "GEO_COORDINATE"
+
+
 class OfflineEmailRecognizer(ChineseRuleRecognizer):
     """E-mail without tldextract (Presidio's built-in one downloads the public suffix list)."""
 
@@ -196,6 +224,13 @@ ALL_RECOGNIZERS: tuple[type[EntityRecognizer], ...] = (
     LicensePlateRecognizer,
     PassportRecognizer,
     HmtPermitRecognizer,
+    HmtResidencePermitRecognizer,
+    ForeignerPermanentIdRecognizer,
+    HkMacauTravelPermitRecognizer,
+    TaiwanTravelPermitRecognizer,
+    ImeiRecognizer,
+    VinRecognizer,
+    CoordinateRecognizer,
     OfflineEmailRecognizer,
     IpAddressRecognizer,
     AddressRecognizer,

@@ -22,7 +22,7 @@ import pandas as pd
 import phonenumbers
 
 from detectors import checks
-from detectors.names import HAN, person_names
+from detectors.names import HAN, latin_names, person_names, romanized_names
 from detectors.text import fold, re2
 
 Check = Callable[[Sequence[str]], np.ndarray]
@@ -39,22 +39,34 @@ class EntityRule:
     """How one entity is recognised in a cell and in free text."""
 
     name: str
-    candidate: str  # full-match on the cleaned, folded cell
+    candidate: str  # full-match on the cleaned, folded cell ("" = only through ``header_only``)
     check: Check  # batch validator on cleaned candidates
-    span: str  # search pattern for free text (Python `regex`, used by Presidio)
+    span: str | None  # search pattern for free text (Python `regex`, used by Presidio); None: columns only
     span_score: float  # score of a validated span before context
     clean: str | None = None  # characters removed before matching
     upper: bool = False
     strong: bool = False  # a passing check alone is conclusive (check digit)
     context: tuple[str, ...] = field(default=())
     hint: str = "."  # cheap RE2 test for "prose may contain a span", run vectorized before `span`
-    ascii_only: bool = True  # candidates are plain ASCII (numbers, e-mail, IP) or need Han text (names …)
+    # Candidates are plain ASCII (numbers, e-mail, IP: True), need Han text (names …: False) or
+    # may be either (coordinates with a degree sign: None).
+    ascii_only: bool | None = True
     lengths: tuple[int, int] = (1, 10_000)  # length range of a cleaned candidate, checked before the regex
     # Numbers that identify only when the column name says so (Taiwan compatriot permits are
     # bare 8 digits): (header words, candidate pattern), used by the column profiler only.
     header_only: tuple[tuple[str, ...], str] | None = None
+    # At column level, when the header names the entity: the standard's main check alone (the
+    # check character), since a share of passing values far above chance is then enough.
+    column_check: Check | None = None
+    # The entity reported (several rules may report one entity: Han and romanized names).
+    entity: str = ""
+    # A shape that, when nearly all of a column's matches have it, makes them something else
+    # (UUIDs written without dashes are random record keys, not digests).
+    column_veto: Check | None = None
 
     def __post_init__(self) -> None:
+        if not self.entity:
+            object.__setattr__(self, "entity", self.name)
         # Patterns run vectorized must stay inside RE2 (see text.re2); the scalar path uses the same text.
         for name in ("candidate", "clean", "hint"):
             value = getattr(self, name)
@@ -70,7 +82,7 @@ class EntityRule:
     def validate(self, text: str) -> bool:
         """Scalar validation of one cell or span: clean, full-match the candidate, run the check."""
         value = self.cleaned(text)
-        if not _compiled(self.candidate).fullmatch(value):
+        if not self.candidate or not _compiled(self.candidate).fullmatch(value):
             return False
         return bool(self.check([value])[0])
 
@@ -111,7 +123,7 @@ PHONE_SPAN = (
     + r"(?:1[3-9]\d[\s\-]?\d{4}[\s\-]?\d{4}"  # mobile, validated by PHONE_CANDIDATE
     + r"|[(（]?0\d{2,3}[)）]?[\s\-]?[2-9]\d{2,3}[\s\-]?\d{4}"  # landline
     + r"|[48]00[\s\-]?\d{3}[\s\-]?\d{4})"
-    + r"(?![0-9])"
+    + NO_ALNUM_AFTER  # not the first 11 digits of a longer hex or alphanumeric run
 )
 
 PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
@@ -163,15 +175,78 @@ def addresses(values: Sequence[str]) -> np.ndarray:
     return pd.Series(list(values), dtype="str").str.contains(ADDRESS_MARKER, regex=True).to_numpy(dtype=bool)
 
 
+def _travel_permit(name: str, number: str, context: tuple[str, ...]) -> EntityRule:
+    """A mainland travel document: nine characters, no check digit, context words decide in prose."""
+    return EntityRule(
+        name=name,
+        lengths=(9, 9),
+        hint=r"[A-Za-z][A-Za-z0-9]\d{7}",
+        candidate=number,
+        check=checks.not_repetitive,
+        span=NO_ALNUM_BEFORE + f"(?i:{number})" + NO_ALNUM_AFTER,
+        span_score=0.3,
+        clean=r"\s",
+        upper=True,
+        context=context,
+    )
+
+
+RESIDENT_ID_SPAN = NO_ALNUM_BEFORE + r"[1-9]\d{5}(?:[ \-]?\d{8}[ \-]?\d{3}[0-9Xx]|\d{9})" + NO_ALNUM_AFTER
+
+# Decimal degrees "36.65123,117.12345" (optionally N/E letters, brackets), or degrees-minutes-seconds.
+# Either order (lat,lon or lon,lat as GIS tools write), separated by a comma, semicolon, slash or
+# space, optionally as WKT POINT(lon lat).
+_DEGREES = r"[NSEWnsew]?-?\d{1,3}\.\d{3,10}[NSEWnsew]?"
+_DMS = r"[NSEWnsew]?\d{1,3}°(?:\d{1,2}(?:\.\d+)?['′])?(?:\d{1,2}(?:\.\d+)?[\"″])?[NSEWnsew]?"
+GEO_CANDIDATE = (
+    rf"\s*(?:(?:POINT|point)?\s*[(\[]?\s*{_DEGREES}\s*[,;/\s]\s*{_DEGREES}\s*[)\]]?"
+    rf"|{_DMS}\s*[,;/]?\s*{_DMS})\s*"
+)
+GEO_SPAN = (
+    r"(?<![0-9A-Za-z.\-])"
+    + rf"(?:-?\d{{1,3}}\.\d{{4,10}},\s?-?\d{{1,3}}\.\d{{4,10}}|{_DMS}[,\s]?{_DMS})"
+    + r"(?![0-9A-Za-z.])"
+)
+
+
 RULES: tuple[EntityRule, ...] = (
+    EntityRule(
+        # Same structure and check as the resident ID, whole-region codes 810000/820000/830000
+        # (GB/T 2260 has no counties there); first, so a permit is not counted as a resident ID.
+        name="CN_HMT_RESIDENCE_PERMIT",
+        lengths=(18, 18),
+        hint=r"8[123]0000\d{12}",
+        candidate=r"8[123]0000(?:19|20)\d{9}[0-9X]",
+        check=checks.resident_ids,
+        span=NO_ALNUM_BEFORE + r"8[123]0000[ \-]?(?:19|20)\d{6}[ \-]?\d{3}[0-9Xx]" + NO_ALNUM_AFTER,
+        span_score=0.3,
+        clean=NUMBER_SEPARATORS,
+        upper=True,
+        strong=True,
+        context=("居住证", "港澳台居民", "港澳居民", "台湾居民"),
+    ),
+    EntityRule(
+        name="CN_FOREIGNER_PR_ID",
+        lengths=(15, 18),
+        hint=r"9\d{17}|9\d{16}[Xx]|[A-Za-z]{3}\d{12}",
+        candidate=r"9\d{16}[0-9X]|[A-Z]{3}\d{12}",
+        check=checks.foreign_permanent_ids,
+        span=NO_ALNUM_BEFORE + r"(?:9\d{16}[0-9Xx]|[A-Z]{3}\d{12})" + NO_ALNUM_AFTER,
+        span_score=0.3,
+        clean=NUMBER_SEPARATORS,
+        upper=True,
+        strong=True,
+        context=("永久居留", "外国人", "居留证", "permanent"),
+    ),
     EntityRule(
         name="CN_RESIDENT_ID",
         lengths=(15, 18),
         hint=r"\d{15}",
         candidate=r"[1-9]\d{16}[0-9X]|[1-9]\d{14}",
         check=checks.resident_ids,
+        column_check=checks.resident_ids_loose,
         # Written whole or grouped 6-8-4 with spaces or hyphens (370102 19840120 197X).
-        span=NO_ALNUM_BEFORE + r"[1-9]\d{5}(?:[ \-]?\d{8}[ \-]?\d{3}[0-9Xx]|\d{9})" + NO_ALNUM_AFTER,
+        span=RESIDENT_ID_SPAN,
         span_score=0.3,
         clean=NUMBER_SEPARATORS,
         upper=True,
@@ -184,6 +259,9 @@ RULES: tuple[EntityRule, ...] = (
         hint=r"\d{6}[0-9A-Za-z]{10}",
         candidate=r"[1-9ANY][1-59]\d{6}[0-9A-HJ-NP-RTUWXY]{10}",
         check=checks.usccs,
+        column_check=checks.uscc_check_chars,
+        header_only=(("统一社会信用代码", "信用代码", "社会信用", "uscc", "tyshxydm", "shxydm"),
+                     r"[0-9A-HJ-NP-RTUWXY]{18}"),
         span=NO_ALNUM_BEFORE + r"[1-9ANYany][1-59]\d{6}[0-9A-HJ-NP-RTUWXYa-hj-np-rtuwxy]{10}" + NO_ALNUM_AFTER,
         span_score=0.3,
         clean=r"[\s\-]",
@@ -208,7 +286,8 @@ RULES: tuple[EntityRule, ...] = (
         hint=r"\d{4}[\s\-]?\d{4}[\s\-]?\d{4}[\s\-]?\d{4}",
         candidate=r"(?:62|60|95)\d{14,17}|[345]\d{15,18}",
         check=checks.bank_cards,
-        span=NO_ALNUM_BEFORE + r"(?:62|60|95|[345])\d{2}(?:[\s\-]?\d{4}){2,3}(?:[\s\-]?\d{1,3})?(?![0-9])",
+        column_check=checks.bank_cards_unchecked,
+        span=NO_ALNUM_BEFORE + r"(?:62|60|95|[345])\d{2}(?:[\s\-]?\d{4}){2,3}(?:[\s\-]?\d{1,3})?" + NO_ALNUM_AFTER,
         span_score=0.3,
         clean=NUMBER_SEPARATORS,
         context=("银行卡", "卡号", "账号", "账户", "银行", "开户", "card"),
@@ -250,6 +329,73 @@ RULES: tuple[EntityRule, ...] = (
         upper=True,
         context=("回乡证", "通行证", "港澳", "台胞证", "permit"),
         header_only=(("台胞", "台湾居民"), r"[0-9]{8}(?:[0-9]{2})?(?:\([A-Z]\))?"),
+    ),
+    # 往来港澳通行证: card since 2014 C + 8 digits, later C + letter (no I, O) + 7 digits.
+    _travel_permit("CN_HK_MACAU_TRAVEL_PERMIT", r"C\d{8}|C[A-HJ-NP-Z]\d{7}",
+                   ("往来港澳", "港澳通行证", "通行证", "permit")),
+    # 大陆居民往来台湾通行证: card L + 8 digits (older booklets T + 8 digits).
+    _travel_permit("CN_TW_TRAVEL_PERMIT", r"[LT]\d{8}", ("往来台湾", "赴台", "台湾通行证", "入台")),
+    EntityRule(
+        # 社会保障卡: the social security number printed on it is the resident ID (claimed by that
+        # rule first); the card's own number (卡号, a letter and 8 digits, or 9 digits) says
+        # nothing on its face, so only a header naming the card makes it one.
+        name="CN_SOCIAL_SECURITY_CARD",
+        lengths=(9, 10),
+        candidate="",
+        check=checks.not_repetitive,
+        span=None,
+        span_score=0.3,
+        clean=r"[\s\-]",
+        upper=True,
+        header_only=(("社保卡号", "社保卡卡号", "社会保障卡号", "社会保障卡卡号", "社保卡编号", "sbkh", "shbzkh"),
+                     r"[A-Z]{1,2}\d{7,8}|\d{9}"),
+    ),
+    EntityRule(
+        name="IMEI",
+        lengths=(15, 15),
+        hint=r"\d{15}",
+        candidate=r"\d{15}",
+        check=checks.imeis,
+        span=NO_ALNUM_BEFORE + r"\d{15}" + NO_ALNUM_AFTER,
+        span_score=0.3,
+        clean=NUMBER_SEPARATORS,
+        context=("imei", "串号", "设备号", "手机串号", "设备识别码"),
+    ),
+    EntityRule(
+        name="VEHICLE_VIN",
+        lengths=(17, 17),
+        hint=r"[A-HJ-NPR-Za-hj-npr-z0-9]{17}",
+        candidate=r"[A-HJ-NPR-Z0-9]{17}",
+        check=checks.vins,
+        span=NO_ALNUM_BEFORE + r"[A-HJ-NPR-Z0-9]{17}" + NO_ALNUM_AFTER,
+        span_score=0.4,
+        clean=r"[\s\-]",
+        upper=True,
+        context=("车架号", "车辆识别代号", "vin", "识别代码"),
+    ),
+    EntityRule(
+        # Column level only: hex digests of fixed length, judged by their share in a column.
+        name="HASHED_IDENTIFIER",
+        lengths=(32, 128),
+        candidate=r"[0-9A-Fa-f]{32}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64}|[0-9A-Fa-f]{128}",
+        check=checks.hex_digests,
+        column_veto=checks.uuid_shaped,
+        span=None,
+        span_score=0.3,
+    ),
+    EntityRule(
+        name="GEO_COORDINATE",
+        lengths=(7, 60),
+        ascii_only=None,
+        hint=r"\d\.\d{4}|°",
+        candidate=GEO_CANDIDATE,
+        check=checks.coordinates,
+        span=GEO_SPAN,
+        span_score=0.5,
+        context=("坐标", "经纬度", "经度", "纬度", "位置", "定位", "lat", "lon"),
+        # Separate latitude / longitude columns: one decimal number each, named by the header.
+        header_only=(("经度", "纬度", "经纬度", "latitude", "longitude", "lat", "lng", "lon", "jd", "wd"),
+                     r"-?\d{1,3}\.\d{3,10}"),
     ),
     EntityRule(
         name="EMAIL_ADDRESS",
@@ -297,11 +443,32 @@ RULES: tuple[EntityRule, ...] = (
     ),
 )
 
+RULES = (
+    *RULES,
+    EntityRule(
+        # Romanized names (ZHAO Haoran, Ouyang Xiaodong, Haoran Zhao): a romanized surname and a
+        # given name of one or two pinyin syllables, either order; column level only.
+        name="PERSON_PINYIN",
+        entity="PERSON",
+        lengths=(4, 40),
+        candidate=r"[A-Za-z]{1,12}(?:[\-'][A-Za-z]{1,6})?(?:,? [A-Za-z]{1,12}(?:[\-'][A-Za-z]{1,6})?){1,2}",
+        check=romanized_names,
+        # Under a header that names a person, any capitalised two- or three-part Latin name.
+        column_check=latin_names,
+        span=None,
+        span_score=0.3,
+        context=("name",),
+    ),
+)
+
 RULES_BY_NAME = {rule.name: rule for rule in RULES}
+ENTITIES = tuple(dict.fromkeys(rule.entity for rule in RULES))
 # Entities the profiler treats as needing more than a passing pattern (no check digit).
-WEAK = frozenset({"PERSON", "LOCATION", "CN_LICENSE_PLATE", "CN_PASSPORT", "CN_HMT_PERMIT", "IP_ADDRESS"})
+WEAK = frozenset({"PERSON", "LOCATION", "CN_LICENSE_PLATE", "CN_PASSPORT", "CN_HMT_PERMIT", "IP_ADDRESS",
+                  "CN_HK_MACAU_TRAVEL_PERMIT", "CN_TW_TRAVEL_PERMIT", "CN_SOCIAL_SECURITY_CARD", "IMEI",
+                  "VEHICLE_VIN", "HASHED_IDENTIFIER", "GEO_COORDINATE"})
 
 
 def validate(entity: str, text: str) -> bool:
     """Whether ``text`` (a whole cell or a span) is a valid raw ``entity``. Never raises on str input."""
-    return RULES_BY_NAME[entity].validate(text)
+    return any(rule.validate(text) for rule in RULES if rule.entity == entity)

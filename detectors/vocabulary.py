@@ -43,11 +43,23 @@ _ENTITIES: tuple[Entity, ...] = (
     Entity("EMAIL_ADDRESS", "direct", "电子邮箱", strong=True),
     Entity("CN_PASSPORT", "direct", "护照号码", strong=True, never_raw=True),
     Entity("CN_HMT_PERMIT", "direct", "港澳台居民来往内地通行证号码", strong=True, never_raw=True),
+    Entity("CN_HK_MACAU_TRAVEL_PERMIT", "direct", "往来港澳通行证号码", never_raw=True),
+    Entity("CN_TW_TRAVEL_PERMIT", "direct", "大陆居民往来台湾通行证号码", never_raw=True),
+    Entity("CN_HMT_RESIDENCE_PERMIT", "direct", "港澳台居民居住证号码", strong=True, never_raw=True),
+    Entity("CN_FOREIGNER_PR_ID", "direct", "外国人永久居留身份证号码", strong=True, never_raw=True),
+    Entity("CN_SOCIAL_SECURITY_CARD", "direct", "社会保障卡卡号", never_raw=True),
+    # An unsalted digest of a resident ID or phone number is reversed by enumerating the
+    # (small) space of valid inputs: it identifies as much as the value it hides.
+    Entity("HASHED_IDENTIFIER", "direct", "哈希化标识符（未加盐摘要）", never_raw=True),
+    Entity("IMEI", "direct", "移动设备识别码（IMEI）"),
+    Entity("VEHICLE_VIN", "direct", "车辆识别代号（VIN）"),
     Entity("IP_ADDRESS", "direct", "IP 地址", strong=True),
     Entity("CN_LICENSE_PLATE", "direct", "机动车号牌"),
     Entity("PERSON", "direct", "姓名"),
     Entity("LOCATION", "direct", "详细地址"),
     Entity(RECORD_IDENTIFIER, "record", "记录标识符（编号）"),
+    # At 5 decimals a coordinate points at a building; at 2 at a district.
+    Entity("GEO_COORDINATE", "quasi", "地理坐标（经纬度）"),
     Entity("CN_USCC", "organisation", "统一社会信用代码", strong=True),
     Entity(TRADE_SECRET, "trade_secret", "商业秘密"),
 )
@@ -82,7 +94,10 @@ def personal() -> frozenset[str]:
 
 
 # Entities only a natural person has (a phone, an e-mail or an address may be an organisation's).
-PERSON_ONLY = frozenset({"PERSON", "CN_RESIDENT_ID", "CN_BANK_CARD", "CN_PASSPORT", "CN_HMT_PERMIT"})
+PERSON_ONLY = frozenset({
+    "PERSON", "CN_RESIDENT_ID", "CN_BANK_CARD", "CN_PASSPORT", "CN_HMT_PERMIT", "CN_HK_MACAU_TRAVEL_PERMIT",
+    "CN_TW_TRAVEL_PERMIT", "CN_HMT_RESIDENCE_PERMIT", "CN_FOREIGNER_PR_ID", "CN_SOCIAL_SECURITY_CARD",
+})
 
 
 def person_only() -> frozenset[str]:

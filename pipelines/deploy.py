@@ -182,7 +182,7 @@ def build_deployments(plans: list[PlannedDeployment], options: DeploymentOptions
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.deployments.runner import EntrypointType
 
-    from pipelines.flows import release_folder
+    from pipelines.flows import release_folder_flow
     from pipelines.reassess import reassess_catalog
 
     common: dict[str, Any] = {"entrypoint_type": EntrypointType.MODULE_PATH}
@@ -197,7 +197,7 @@ def build_deployments(plans: list[PlannedDeployment], options: DeploymentOptions
             "policy_path": str(options.policy_path), "approval": options.approval,
             "retries": options.retries, "retry_delay_seconds": options.retry_delay_seconds,
         }
-        deployments.append(release_folder.to_deployment(
+        deployments.append(release_folder_flow.to_deployment(
             name=plan.name, schedules=_schedules(plan.cron, plan.interval_seconds, options.timezone),
             parameters=parameters, concurrency_limit=one_at_a_time,
             description=f"{plan.title}: release of {plan.spec_path.name} "

@@ -41,6 +41,8 @@ def prepare_environment() -> None:
         "PREFECT_UI_ENABLED": "false",
         "GX_ANALYTICS_ENABLED": "false",
         "TQDM_DISABLE": "1",
+        # A fresh Prefect home migrates its database at the first start: slow on a small loaded machine.
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
     }
     for name, value in defaults.items():
         os.environ.setdefault(name, value)

@@ -7,12 +7,17 @@ number and field counts, an undecodable file by byte offset.
 
 from __future__ import annotations
 
+import base64
 import codecs
 import csv
+import datetime
 import hashlib
+import json
 import re
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -36,6 +41,24 @@ class Extracted:
     columns: list[str]
     encoding: str | None
     sha256: str
+
+
+def confined(path: Path, roots: Iterable[Path]) -> Path:
+    """The real path of a source file (symlinks resolved) when it lies under one of `roots`.
+
+    A spec names its source relative to its own folder; `../../etc/passwd` or a symlink pointing out of
+    the allowed folders is refused before a byte is read, with a message naming the path only.
+    """
+    try:
+        real = path.resolve(strict=True)
+    except (FileNotFoundError, NotADirectoryError):
+        raise SourceError(f"source file not found: {path}") from None
+    except (OSError, RuntimeError):
+        raise SourceError(f"source file cannot be resolved (symlink loop?): {path}") from None
+    allowed = [Path(root).expanduser().resolve() for root in roots]
+    if not any(real.is_relative_to(root) for root in allowed):
+        raise SourceError(f"source file {path} lies outside the spec's folder and the policy's source_roots")
+    return real
 
 
 def file_sha256(path: Path) -> str:
@@ -149,8 +172,10 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """All columns as pandas strings, missing values as NA, column names as stripped text."""
     frame = frame.copy()
     frame.columns = [str(c).strip() for c in frame.columns]
-    for name in frame.columns:
-        column = frame[name]
+    for position, name in enumerate(frame.columns, start=1):
+        column = frame.iloc[:, position - 1]
+        if column.dtype == object:
+            column = _object_text(column, position)
         if not pd.api.types.is_string_dtype(column):
             text = column.astype("string")
             # 1234.0 from a float column is the integer 1234 as the agency wrote it.
@@ -159,6 +184,44 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
             column = text
         frame[name] = column.astype("string").replace("", pd.NA)
     return frame
+
+
+BYTES_PREFIX = "base64:"
+_TEXT_TYPES = (str, int, float, bool, Decimal, datetime.date, datetime.time, datetime.timedelta, uuid.UUID)
+
+
+def cell_text(value: object) -> object:
+    """One cell as text, the same text for the same value on every run.
+
+    Bytes (PostgreSQL bytea, MariaDB BLOB, Parquet binary) become `base64:` and their standard
+    Base64; JSON objects and arrays (json, jsonb, PostgreSQL arrays, nested JSON records) become
+    canonical JSON (sorted keys, no spaces, UTF-8 as is). Missing values stay missing.
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return value
+    if isinstance(value, bytes | bytearray | memoryview):
+        return BYTES_PREFIX + base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_scalar)
+    if isinstance(value, _TEXT_TYPES):
+        return str(value)
+    raise TypeError(type(value).__name__)
+
+
+def _json_scalar(value: object) -> object:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return cell_text(value)
+    if isinstance(value, _TEXT_TYPES):
+        return str(value)
+    raise TypeError(type(value).__name__)
+
+
+def _object_text(column: pd.Series, position: int) -> pd.Series:
+    """Mixed or non-text cells as text (`cell_text`); refused in one line naming position and type."""
+    try:
+        return column.map(cell_text).astype("string")
+    except TypeError as exc:
+        raise SourceError(f"column {position} holds values of type {exc} that cannot be read as text") from None
 
 
 def file_chunks(path: Path, fmt: str, encoding: str, delimiter: str | None = None,
@@ -193,18 +256,31 @@ def file_chunks(path: Path, fmt: str, encoding: str, delimiter: str | None = Non
 
 
 def sql_chunks(url: str, table: str | None, query: str | None) -> Iterator[pd.DataFrame]:
+    """Rows of a table or of one read-only SELECT, read in a read-only transaction (pipelines/sql_source.py)."""
     import sqlalchemy as sa
+
+    from pipelines import sql_source as guard
 
     _require_sqlite_file(url)
     try:
-        engine = sa.create_engine(url)
+        parsed = sa.make_url(url)
+    except Exception:
+        raise SourceError("the SQL URL is not a valid SQLAlchemy URL") from None
+    try:
+        dialect = guard.backend(parsed)
+        if query:
+            guard.check_read_only(query, dialect)
+        statement = sa.text(query) if query else guard.table_statement(str(table), dialect)
+    except guard.QueryRefused as exc:
+        raise SourceError(str(exc)) from None
+    try:
+        engine = guard.read_only_engine(parsed, dialect)
     except ModuleNotFoundError as exc:
         raise SourceError(f"no database driver '{exc.name}' is installed for {_safe_url(url)}") from None
     except Exception:
         raise SourceError("the SQL URL is not a valid SQLAlchemy URL") from None
-    statement = sa.text(query) if query else sa.select(sa.text("*")).select_from(sa.table(table))
     try:
-        with engine.connect() as connection:
+        with guard.read_only_transaction(engine, dialect) as connection:
             yield from pd.read_sql(statement, connection, chunksize=CHUNK_ROWS)
     except sa.exc.OperationalError as exc:
         # Driver messages can carry host names, user names and data; keep to the kind of failure.

@@ -27,6 +27,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
 from prefect.tasks import exponential_backoff
 
 from anonymizers.hierarchy import HierarchyError
@@ -36,7 +37,7 @@ from anonymizers.operators import OperatorError
 from anonymizers.privacy_models import ModelConfigError
 from catalog.entry import published_class
 from catalog.record import DatasetMeta, ReleaseRecord, utc_now
-from catalog.staging import write_staged
+from catalog.staging import CellFixes, write_staged
 from catalog.store import CatalogStore, PublishError
 from detectors import LexiconError
 from pipelines import progress as reporting
@@ -148,7 +149,8 @@ def _stage_task(name: str, rows: Callable[[Any], int | None] = lambda _: None, *
 
 # Retries are set per run (`release_folder(retries=…, retry_delay_seconds=…)`); the condition is fixed.
 @_stage_task("extract", rows=lambda extracted: extracted.rows, retry_condition_fn=_retry_if_transient)
-def extract_task(loaded: LoadedSpec, files: stages.WorkFiles):
+def extract_task(loaded: LoadedSpec, files: stages.WorkFiles, source_roots: list[str] | None = None):
+    _safely("extract", loaded.source_path, source_roots or [])  # confined before a byte is read
     return _safely("extract", stages.extract, loaded, files)
 
 
@@ -216,11 +218,14 @@ def validate_task(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, fil
 
 
 @_stage_task("publish", rows=lambda record: record.rows_out)
-def publish_task(record: ReleaseRecord, frame, files: stages.WorkFiles, store: CatalogStore, formats: list[str]):
+def publish_task(record: ReleaseRecord, frame, files: stages.WorkFiles, store: CatalogStore, formats: list[str],
+                 csv_formula_guard: bool = True):
     def run() -> ReleaseRecord:
         if frame is None:
             return store.publish(record, None)
-        write_staged(frame, files.staged, record.columns, formats)
+        fixes = CellFixes()
+        write_staged(frame, files.staged, record.columns, formats, csv_formula_guard, fixes)
+        record.cell_fixes = fixes.as_dict()
         return store.publish(record, files.staged)
 
     return _safely("publish", run)
@@ -294,7 +299,7 @@ def prepare(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, files: st
     if retries > 0:
         extract = extract_task.with_options(retries=retries,
                                             retry_delay_seconds=exponential_backoff(retry_delay_seconds))
-    extracted = extract(loaded, files)
+    extracted = extract(loaded, files, policy.source_roots)
     record.rows_in, record.input_sha256, record.input_encoding = extracted.rows, extracted.sha256, extracted.encoding
 
     profile = detect_task(extracted.path, policy.min_share)
@@ -336,7 +341,7 @@ def _run_stages(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, polic
     # Asked last, so the steward sees the decision's checks and the quality results together.
     if not _approved(record, latest, policy, approval or ApprovalRequest()):
         return record
-    return publish_task(record, frame, files, store, spec.outputs)
+    return publish_task(record, frame, files, store, spec.outputs, policy.csv_formula_guard)
 
 
 @flow(name="release_dataset", persist_result=False, log_prints=False)
@@ -361,8 +366,8 @@ def release_dataset(spec_path: str, catalog_dir: str, policy_path: str, run_id: 
         policy, policy_sha = load_policy(policy_path)
         check_against_policy(loaded, policy, policy_path)
     except SpecError as exc:
-        return {"dataset": {"id": Path(spec_path).stem}, "status": "failed", "failed_stage": "check",
-                "failure": str(exc), "spec_path": spec_path, "seconds": round(time.monotonic() - started, 1)}
+        return _dataset_end({"dataset": {"id": Path(spec_path).stem}, "status": "failed", "failed_stage": "check",
+                       "failure": str(exc), "spec_path": spec_path, "seconds": round(time.monotonic() - started, 1)})
     record = ReleaseRecord(run_id=run_id, dataset=_dataset_meta(loaded), spec_path=str(loaded.path),
                            spec_sha256=loaded.sha256, policy_version=policy.version,
                            actor=actor or current_actor(), flow_run_id=flow_run.id)
@@ -388,7 +393,37 @@ def release_dataset(spec_path: str, catalog_dir: str, policy_path: str, run_id: 
     _report_dataset(record)
     result = record.model_dump(mode="json")
     result["seconds"] = round(time.monotonic() - started, 1)
-    return result
+    return _dataset_end(result)
+
+
+# What each flow run of this process returned, by flow run id: a run whose state the server already
+# failed (a pause that timed out) no longer carries our data in its state.
+_RETURNED: dict[str, Any] = {}
+
+
+def _ended(result: Any, failed: str | None = None):
+    """The flow run's end: Failed with the one-line cause `failed` as its message, so that Prefect's
+    notifications and automations fire, else the result itself; callers get it back with `_state_data`."""
+    from prefect.runtime import flow_run
+
+    _RETURNED[str(flow_run.id)] = result
+    return Failed(message=failed, data=result) if failed else result
+
+
+def _dataset_end(result: dict[str, Any]):
+    failed = result["status"] in {"failed", "refused"}
+    return _ended(result, f"{result['status']}: {result.get('failure') or 'no cause recorded'}" if failed else None)
+
+
+def _state_data(state) -> Any:
+    """What a flow run returned, whether it ended Completed or Failed (a crash is raised)."""
+    run_id = str(state.state_details.flow_run_id)
+    if run_id in _RETURNED:
+        return _RETURNED.pop(run_id)
+    data = state.result(raise_on_failure=False)
+    if isinstance(data, BaseException):
+        raise data
+    return data
 
 
 def _safely_record_attempt(store: CatalogStore, record: ReleaseRecord) -> None:
@@ -448,11 +483,20 @@ def sweep_dead_runs(runs: Path) -> list[str]:
     return removed
 
 
+def release_folder(target: str, catalog_dir: str, policy_path: str, **options: Any) -> list[dict[str, Any]]:
+    """Run the `release_folder` flow and return its records, whether its run ended Completed or Failed.
+
+    Options as for `release_folder_flow`. The Prefect flow run ends Failed when a dataset failed or was
+    refused; callers in Python get the records either way.
+    """
+    return _state_data(release_folder_flow(target, catalog_dir, policy_path, return_state=True, **options))
+
+
 @flow(name="release_folder", persist_result=False, log_prints=False)
-def release_folder(target: str, catalog_dir: str, policy_path: str, progress: bool = False,
-                   approval: ApprovalMode = "auto",
-                   approve_as: str | None = None, approve_reason: str | None = None, retries: int = 0,
-                   retry_delay_seconds: float = 10.0) -> list[dict[str, Any]]:
+def release_folder_flow(target: str, catalog_dir: str, policy_path: str, progress: bool = False,
+                        approval: ApprovalMode = "auto",
+                        approve_as: str | None = None, approve_reason: str | None = None, retries: int = 0,
+                        retry_delay_seconds: float = 10.0):
     """Release every spec under target, one after the other; a failure does not stop the rest.
 
     A release that would make a dataset more open needs approval. `approval` says how to get it:
@@ -471,13 +515,16 @@ def release_folder(target: str, catalog_dir: str, policy_path: str, progress: bo
     with claimed_run_folder(Path(catalog_dir) / ".runs" / run_id):
         for number, path in enumerate(paths, start=1):
             shown.dataset_started(number, len(paths), path.name)
-            result = release_dataset(str(path), catalog_dir, policy_path, run_id, approval=approval,
-                                     approve_as=approve_as, approve_reason=approve_reason, actor=actor,
-                                     retries=retries, retry_delay_seconds=retry_delay_seconds)
+            result = _state_data(release_dataset(str(path), catalog_dir, policy_path, run_id, approval=approval,
+                                                 approve_as=approve_as, approve_reason=approve_reason, actor=actor,
+                                                 retries=retries, retry_delay_seconds=retry_delay_seconds,
+                                                 return_state=True))
             results.append(result)
             outcome = result["status"] + (f": {result['failure']}" if result.get("failure") else "")
             shown.dataset_finished(f"{result['dataset']['id']}: {outcome} ({result['seconds']} s)")
     reporting.use_display(None)
     create_markdown_artifact(key="release-run-summary", markdown=run_markdown(results),
                              description="Kaifang release run")
-    return results
+    failed = [r["dataset"]["id"] for r in results if r["status"] in {"failed", "refused"}]
+    cause = f"{len(failed)} of {len(results)} datasets failed or were refused: " + ", ".join(failed)
+    return _ended(results, cause if failed else None)

@@ -18,8 +18,10 @@ def required_k(spec: ReleaseSpec, policy: Policy, target: OpenClass) -> int:
 
 
 def suppression_limit(spec: ReleaseSpec, policy: Policy) -> float:
+    """The spec may suppress less than the policy allows, never more (suppressing 99 % of a table
+    to reach k would publish the few records left as if they were the table)."""
     limit = spec.privacy.suppression_limit
-    return policy.suppression_limit if limit is None else limit
+    return policy.suppression_limit if limit is None else min(limit, policy.suppression_limit)
 
 
 def _model_label(spec: ReleaseSpec) -> str | None:

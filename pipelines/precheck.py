@@ -116,6 +116,26 @@ def _sample(loaded: LoadedSpec, raw: Path, rows: int) -> tuple[int, list[str]]:
     return write_raw(_head(chunks, rows), raw)
 
 
+def source_refusal(loaded: LoadedSpec, roots: list[str]) -> str | None:
+    """Why the release would refuse this source before reading it (outside the policy's source roots,
+    a query that is not one read-only SELECT); checked before `check` reads a byte of it."""
+    import sqlalchemy as sa
+
+    from pipelines.extract import SourceError
+    from pipelines.sql_source import QueryRefused, backend, check_read_only
+
+    try:
+        loaded.source_path(roots)
+        sql = loaded.spec.source.sql
+        if sql is not None and sql.query:
+            check_read_only(sql.query, backend(sa.make_url(loaded.sql_url())))
+    except (SourceError, QueryRefused) as problem:
+        return str(problem)
+    except sa.exc.ArgumentError:
+        return "the SQL URL is not a valid SQLAlchemy URL"
+    return None
+
+
 def _source_problem(loaded: LoadedSpec, message: str) -> Problem:
     source = loaded.spec.source
     if source.file is not None:
@@ -149,6 +169,21 @@ def column_problems(loaded: LoadedSpec, columns: list[str]) -> list[Problem]:
 # ----- the guard's refusals that a sample shows ------------------------------------------------------
 
 
+def key_problems(path: Path, plan, policy: Policy) -> list[Problem]:  # noqa: ANN001 - list[ColumnPlan]
+    """A plan that pseudonymizes needs the project's key; without it the release fails at desensitize."""
+    from anonymizers.keys import KeyError_, load_key
+    from pipelines.environment import state_dir
+    from pipelines.plan import needs_key
+
+    if not needs_key(plan, policy):
+        return []
+    try:
+        load_key(state_dir() / "pseudonym.key")
+    except KeyError_ as exc:
+        return [Problem(path, "", str(exc), EXIT_FAILED)]
+    return []
+
+
 def guard_problems(loaded: LoadedSpec, policy: Policy, policy_sha: str, raw: Path, rows: int,
                    columns: list[str]) -> list[Problem]:
     """What the guard would refuse for, from the sample's detection and the classify stage's plan."""
@@ -170,11 +205,14 @@ def guard_problems(loaded: LoadedSpec, policy: Policy, policy_sha: str, raw: Pat
         return [Problem(path, "columns", str(exc))]
     by_column = {p.column: p for p in plan}
     direct = set(rules.direct_identifiers)
-    problems: list[Problem] = []
+    problems: list[Problem] = key_problems(path, plan, policy)
     if rules.reclassifying and not curable(rules.basis):
         problems.append(Problem(path, "open_class.basis", f"{list(rules.basis)} cannot be cured by desensitization "
                                 "(Art. 9): expected only personal_information and/or trade_secret", EXIT_FAILED))
-    if rules.reclassifying:
+    personal = "personal_information" in rules.basis or guard_columns.about_people(
+        profile, personal_entities(profile), lambda names=None: read_chunks(raw, names))
+    if rules.reclassifying or personal:
+        # Records about people: their direct identifiers are treated whatever class the spec declares.
         allowed = rules.target_rules.direct_identifier_actions if rules.target_rules else frozenset()
         bad, _ = guard_columns.untreated_direct(profile, by_column, direct, allowed)
         problems += [Problem(path, f"columns.{name}", f"detected as a direct identifier "
@@ -185,8 +223,6 @@ def guard_problems(loaded: LoadedSpec, policy: Policy, policy_sha: str, raw: Pat
                          "which is never published raw: expected an action such as pseudonymize or drop",
                          EXIT_FAILED)
                  for hit in guard_columns.raw_hits(kept, rules.never_raw, {})]
-    personal = "personal_information" in rules.basis or guard_columns.about_people(
-        profile, personal_entities(profile), lambda names=None: read_chunks(raw, names))
     if rules.reclassifying or personal:
         uncovered, _ = guard_columns.uncovered_columns(profile, by_column, direct, rules.quasi_identifiers,
                                                        rules.waivers)
@@ -222,7 +258,13 @@ def _check(path: Path, policy: Policy | None, policy_sha: str, policy_path: Path
     except SpecError as exc:
         report.problems += _spec_problems(exc, path)
         return report
-    if offline or policy is None:
+    if policy is None:
+        return report
+    refusal = source_refusal(loaded, policy.source_roots)
+    if refusal is not None:
+        report.problems.append(Problem(path, "source", refusal))
+        return report
+    if offline:
         return report
     with tempfile.TemporaryDirectory(prefix="kaifang-check-") as scratch:
         raw = Path(scratch) / "sample.parquet"

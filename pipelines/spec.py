@@ -325,6 +325,14 @@ class Policy(_Strict):
     approval_timeout_seconds: int = Field(
         default=86400, ge=1, description="How long a paused release waits for a steward before it is refused."
     )
+    source_roots: list[str] = Field(
+        default_factory=list,
+        description="Folders (relative to the policy file's) besides the spec's own that sources may be read from.",
+    )
+    csv_formula_guard: bool = Field(
+        default=True,
+        description="Prefix CSV cells a spreadsheet would run as a formula (= + - @ tab CR) with a quote.",
+    )
     command_line_approval: bool = Field(
         default=True,
         description="May the person who runs `kaifang release` by hand approve a change of class (recorded)?",
@@ -433,6 +441,21 @@ class LoadedSpec(BaseModel):
         paths.extend(self.resolve(r.hierarchy) for r in self.spec.columns.values() if r.hierarchy)
         return paths
 
+    def source_path(self, roots: list[str]) -> Path | None:
+        """The real path of the file the source reads (a file, or a SQLite database), confined to the
+        spec's folder and `roots`; None for a network database."""
+        from pipelines.extract import confined
+
+        source = self.spec.source
+        allowed = [self.folder, *(Path(root) for root in roots)]
+        if source.file is not None:
+            return confined(self.resolve(source.file.path), allowed)
+        url = self.sql_url()
+        database = Path(url[len("sqlite:///"):].split("?", 1)[0]) if url.startswith("sqlite:///") else None
+        if database is not None and database.exists():  # a missing file is reported by the extract
+            return confined(database, allowed)
+        return None
+
     def sql_url(self) -> str:
         """The SQL URL with a relative sqlite file made absolute against the spec's folder."""
         assert self.spec.source.sql is not None
@@ -476,6 +499,8 @@ def load_policy(path: str | Path) -> tuple[Policy, str]:
         policy = Policy.model_validate(data)
     except ValidationError as exc:
         raise _invalid(path, exc, Policy) from None
+    roots = [str((path.parent / Path(root).expanduser()).resolve()) for root in policy.source_roots]
+    policy = policy.model_copy(update={"source_roots": roots})
     return policy, hashlib.sha256(path.read_bytes()).hexdigest()
 
 

@@ -56,9 +56,9 @@ def searchable_files(*folders: Path):
 
 
 def test_planted_identifiers_are_nowhere_after_a_release(tmp_path):
-    inputs, specs = tmp_path / "input", tmp_path / "specs"
-    inputs.mkdir()
-    specs.mkdir()
+    specs = tmp_path / "specs"
+    inputs = specs / "input"  # under the specs' folder: sources elsewhere are refused
+    inputs.mkdir(parents=True)
     plant(ROOT / "configs" / "samples" / "social_insurance.csv", inputs / "social_insurance.csv")
     spec = yaml.safe_load((ROOT / "configs" / "datasets" / "social-insurance.yaml").read_text(encoding="utf-8"))
     spec["source"]["file"]["path"] = str(inputs / "social_insurance.csv")

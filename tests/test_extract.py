@@ -153,3 +153,18 @@ def test_long_cells_are_read(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("备注\n" + "很长的说明" * 60_000 + "\n", encoding="utf-8")
     assert len(extract(path).iloc[0, 0]) == 300_000
+
+
+def test_a_header_that_is_a_personal_name_is_refused(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("区县,徐浩\n历下区,是\n", encoding="utf-8")
+    with pytest.raises(SourceError) as error:
+        extract(path)
+    assert "column 2 holds a personal name" in str(error.value) and "徐浩" not in str(error.value)
+
+
+def test_pivot_tables_and_ordinary_words_make_good_headers(tmp_path):
+    for header in ("区县,2020,2021,2022", "项目,费用", "项目,任务,完成情况", "月份,2023-01,2023-02"):
+        path = tmp_path / "t.csv"
+        path.write_text(header + "\n" + ",".join(["1"] * len(header.split(","))) + "\n", encoding="utf-8")
+        assert len(extract(path)) == 1, header

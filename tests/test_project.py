@@ -13,6 +13,13 @@ from pipelines.project import PACKAGED_POLICY, ProjectError, find_project, load_
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def no_project_settings(monkeypatch):
+    """Only what each test names: no project or state folder from the test session's environment."""
+    for name in ("KAIFANG_PROJECT", "KAIFANG_STATE", "KAIFANG_KEY_FILE", "KAIFANG_CATALOG"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def run(*args: str, cwd: Path | None = None, env: dict | None = None):
     runner = CliRunner()
     if cwd is None:
@@ -54,8 +61,7 @@ def test_an_unknown_key_in_kaifang_toml_is_one_line(tmp_path):
         load_project(tmp_path)
 
 
-def test_init_creates_a_project_that_every_command_finds_from_anywhere(tmp_path, monkeypatch):
-    monkeypatch.delenv("KAIFANG_STATE", raising=False)
+def test_init_creates_a_project_that_every_command_finds_from_anywhere(tmp_path):
     folder = tmp_path / "minzheng"
     result = run("init", str(folder), "--agency", "济南市民政局")
     assert result.exit_code == 0, result.output

@@ -86,11 +86,11 @@ def test_published_files_hold_no_raw_identifier(demo):
     if not release.is_absolute():
         release = project / "catalog" / release
     table = pd.read_csv(release / "data.csv", dtype=str)
-    assert "住址" not in table.columns
+    # Names, phones, addresses and employers single people out even masked: the sample spec drops them.
+    assert not {"住址", "姓名", "手机号码", "工作单位"} & set(table.columns)
     text = table.to_csv(index=False)
     assert not ID_PATTERN.search(text) and not MOBILE_PATTERN.search(text)
-    assert table["手机号码"].str.fullmatch(r"1\d\d\*{4}\d{4}").all()
-    assert table["姓名"].str.contains(r"\*").all()
+    assert table["参保人编号"].str.fullmatch(r"P[0-9a-f]{16}").all()
     # Remarks are scrubbed span by span: delegates' names masked, IDs pseudonymized, phones masked.
     remarks = table["备注"].dropna()
     assert remarks.str.contains("委托").any()
@@ -166,9 +166,9 @@ def test_bad_inputs_fail_alone_with_one_line_each(prefect_harness, project):
     base = yaml.safe_load((folder / "cultural-venues.yaml").read_text(encoding="utf-8"))
     for name, content in BAD_SOURCES.items():
         if content is not None:
-            (project / name).write_bytes(content)
+            (project / "configs" / "samples" / name).write_bytes(content)
         spec = dict(base, id="bad-" + name.removesuffix(".csv"), columns={}, quality={})
-        spec["source"] = {"file": {"path": f"../../{name}"}}
+        spec["source"] = {"file": {"path": f"../samples/{name}"}}
         (folder / f"bad-{name}.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     unknown = dict(base, id="bad-unknown-column", columns={"不存在的列": {"action": "drop"}}, quality={})
     (folder / "bad-unknown.yaml").write_text(yaml.safe_dump(unknown, allow_unicode=True), encoding="utf-8")
@@ -176,7 +176,13 @@ def test_bad_inputs_fail_alone_with_one_line_each(prefect_harness, project):
                        source={"sql": {"url": "postgresql+psycopg://nobody@127.0.0.1:1/none", "table": "t"}})
     (folder / "bad-sql.yaml").write_text(yaml.safe_dump(unreachable, allow_unicode=True), encoding="utf-8")
 
+    outside = dict(base, id="bad-outside", columns={}, quality={},
+                   source={"file": {"path": "../../../../../../../../../etc/passwd"}})
+    (folder / "bad-outside.yaml").write_text(yaml.safe_dump(outside, allow_unicode=True), encoding="utf-8")
+
     results = run(project)
+    assert "outside the spec's folder" in results["bad-outside"]["failure"]
+    assert results["bad-outside"]["failed_stage"] == "extract"
     for name, cause in CAUSES.items():
         record = results["bad-" + name.removesuffix(".csv")]
         assert record["status"] == "failed" and record["failed_stage"] == "extract", name

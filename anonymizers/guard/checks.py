@@ -25,19 +25,50 @@ from catalog.record import Check, ColumnFinding, ColumnPlan, Decision
 from detectors import vocabulary
 
 NUMERIC_SHARE = 0.9
+MEASURE_VALUES = 150  # more distinct numbers than this in a chunk: a measure, not a category
 MASK_SAMPLE = 50_000  # distinct masked values evaluated per column
 
 
-def _numeric_columns(chunks: Chunks) -> set[str]:
-    """Columns whose first chunk is (almost) all numbers: measures, unless declared otherwise."""
+# Number formats agency exports use: thousands separators, currency and units, placeholders for none.
+NUMBER_NOISE = r"[,，\s¥￥元万亿%‰]|人民币|万元|亿元"
+PLACEHOLDERS = {"", "-", "--", "—", "/", "无", "暂无", "不详", "空", "null", "NULL", "NA", "N/A"}
+PROSE_LENGTH = 16  # mean characters per cell of a column read as prose (remarks, not codes or timestamps)
+
+
+def _as_numbers(text: pd.Series) -> pd.Series:
+    """Cells as numbers once separators, units and placeholders are set aside (placeholders: missing)."""
+    cleaned = text.str.replace(NUMBER_NOISE, "", regex=True)
+    cleaned = cleaned.where(~text.str.strip().isin(PLACEHOLDERS))
+    return pd.to_numeric(cleaned, errors="coerce")
+
+
+def _column_shapes(chunks: Chunks) -> dict[str, dict[str, float]]:
+    """Per column of the first chunk: share of numbers, distinct numbers, distinct share, mean length,
+    share of dates (what decides measure, prose or category for the uniqueness attack)."""
+    from detectors.values import DATE_LIKE
+
     for chunk in chunks():
-        found = set()
+        shapes = {}
         for name in chunk.columns:
             text = chunk[name].astype("string").dropna()
-            if len(text) and pd.to_numeric(text, errors="coerce").notna().mean() >= NUMERIC_SHARE:
-                found.add(str(name))
-        return found
-    return set()
+            present = text[~text.str.strip().isin(PLACEHOLDERS)]
+            if present.empty:
+                shapes[str(name)] = {"numeric": 0.0, "numbers": 0, "distinct": 0.0, "length": 0.0, "dates": 0.0}
+                continue
+            numbers = _as_numbers(present)
+            shapes[str(name)] = {
+                "numeric": float(numbers.notna().mean()), "numbers": int(numbers.nunique()),
+                "distinct": present.nunique() / len(present), "length": float(present.str.len().mean()),
+                "dates": float(present.str.fullmatch(DATE_LIKE).mean()),
+            }
+        return shapes
+    return {}
+
+
+def _is_measure(shape: dict[str, float]) -> bool:
+    """Amounts and counts: numbers with many values that repeat. Numbers with few values (an age, a
+    floor) are categories an attacker can know; numbers that are almost all distinct are identifiers."""
+    return shape["numeric"] >= NUMERIC_SHARE and shape["numbers"] > MEASURE_VALUES and shape["distinct"] < 0.9
 
 
 class Assessment:
@@ -111,6 +142,8 @@ class Assessment:
         uncovered, waived = columns.uncovered_columns(self.input_profile, self.by_column, self.direct,
                                                       self.rules.quasi_identifiers, self.rules.waivers)
         problems = [u.describe() for u in uncovered]
+        for u in uncovered:
+            self.figures.setdefault("uncovered", []).append({"column": u.column, "kinds": list(u.kinds)})
         self.waivers = waivers_of(self.rules, waived)
         self.figures["waivers"] = len(waived)
         figure = (f"every detected identifier or quasi-identifier column is treated, declared or waived"
@@ -170,17 +203,33 @@ class Assessment:
         ]
 
     def attack_columns(self) -> list[str]:
-        """Published columns an attacker can link on: not tokens, not prose, not plain measures."""
-        tokens = token_columns(self.plan)
-        prose = set(self._prose_columns())
-        numeric = _numeric_columns(self.output_chunks)
+        """Published columns an attacker can link on: everything but unlinkable tokens (pseudonyms,
+        labels, surrogates), prose (long texts) and plain measures. Masked, shifted and noised columns
+        stay in: what they publish is measured like any value."""
+        unlinkable = {p.column for p in self.plan if p.action in {"pseudonymize", "redact", "surrogate", "drop"}}
+        shapes = _column_shapes(self.output_chunks)
+        texty = {c.name for c in self.output_profile.columns if c.free_text}
+        texty |= {p.column for p in self.plan if p.action == "scrub"}
         quasi = {c.name for c in self.input_profile.columns if c.quasi_identifier} | set(self.rules.quasi_identifiers)
-        return [c for c in self.published
-                if c not in tokens and c not in prose and (c not in numeric or c in quasi)]
+        attack = []
+        for name in self.published:
+            shape = shapes.get(name)
+            if name in unlinkable or shape is None:
+                continue
+            prose = name in texty and shape["length"] >= PROSE_LENGTH and shape["dates"] < 0.5
+            if prose or (_is_measure(shape) and name not in quasi):
+                continue
+            attack.append(name)
+        return attack
 
     def uniqueness(self) -> Check:
         columns = self.attack_columns()
         found = uniqueness.sample_uniqueness(self.output_chunks, columns, self.rules.uniqueness_max_columns)
+        if not found.complete:
+            return Check(name="uniqueness", passed=False,
+                         figure=f"{len(columns)} linkable columns give more than {found.combinations_checked} "
+                                f"combinations of up to {found.max_size}: not fully assessed",
+                         requirement="every combination assessed: drop, generalize or pseudonymize columns")
         self.figures["uniqueness"] = {"columns": list(columns), "max_size": found.max_size,
                                       "unique_records": found.unique_records, "records": found.records,
                                       "share": round(found.share, 6),
@@ -222,7 +271,12 @@ class Assessment:
         first = {n[0] for n in known.names}
         for chunk in self.output_chunks():
             leaks.search_chunk(chunk, known, prose, skip, counts, first)
-        self.figures["leaks"] = {f"{c}:{e}": n for (c, e), n in sorted(counts.cells.items())}
+        # Column names are published too: one holding an input value is a leak (named by position only).
+        positions = [i + 1 for i, name in enumerate(self.published)
+                     if leaks.search_names(str(name), known) or leaks.holds_identifier(str(name), known)]
+        for position in positions:
+            counts.cells[(f"the name of column {position}", "PERSON or identifier")] += 1
+        self.figures["leaks"] = [{"column": c, "entity": e, "cells": n} for (c, e), n in sorted(counts.cells.items())]
         figure = ("no identifier value of the input found in any published cell" if not counts.cells else
                   "; ".join(f"{c}: {n} cells hold a {e} of the input" for (c, e), n in sorted(counts.cells.items())))
         return Check(name="leak_search", passed=not counts.cells, figure=figure,
@@ -245,11 +299,17 @@ class Assessment:
                 else:
                     entity = self._entity_of(name)
                     items = [(entity, v) for v in values.unique().tolist()[:MASK_SAMPLE]]
+                    if entity == "CN_RESIDENT_ID":
+                        items = self._with_context(chunk, values.index, name)
                 for entity, shown in items:
                     if entity is None:
                         continue
                     label = f"{name} ({entity})"
-                    count = masks.candidates(entity, shown)
+                    if isinstance(shown, tuple):  # a resident ID with its record's birth and sex
+                        shown, birth, male = shown
+                        count = masks.resident_id_given(shown, birth, male)
+                    else:
+                        count = masks.candidates(entity, shown)
                     visible = masks.shown_characters(shown.split("@", 1)[0] if entity == "EMAIL_ADDRESS" else shown)
                     low, most = weakest.get(label, (float("inf"), 0))
                     weakest[label] = (min(low, count), max(most, visible))
@@ -264,7 +324,11 @@ class Assessment:
                 problems.append(f"{label}: a masked value leaves {low:,.0f} candidate originals")
             if cap is not None and most > cap:
                 problems.append(f"{label}: a mask shows {most} characters (at most {cap})")
-        self.figures["mask_strength"] = {k: {"fewest_candidates": v[0], "most_shown": v[1]} for k, v in weakest.items()}
+        self.figures["mask_strength"] = [
+            {"column": label.rsplit(" (", 1)[0], "entity": label.rsplit("(", 1)[1].rstrip(")"),
+             "fewest_candidates": low, "most_shown": most,
+             "cap": self.rules.mask_max_shown.get(label.rsplit("(", 1)[1].rstrip(")"))}
+            for label, (low, most) in sorted(weakest.items())]
         figure = ("; ".join(problems) if problems else
                   "; ".join(f"{label}: at least {low:,.0f} candidates" for label, (low, _) in sorted(weakest.items())))
         return Check(name="mask_strength", passed=not problems, figure=figure,
@@ -272,6 +336,20 @@ class Assessment:
                                  "no more characters than the policy allows for its entity")
 
     # -- helpers -----------------------------------------------------------------------------------
+    def _with_context(self, chunk: pd.DataFrame, rows: pd.Index, name: str) -> list:
+        """Masked resident IDs with what the same record publishes about its birth and sex."""
+        from detectors.headers import quasi_hint
+
+        birth = next((c for c in chunk.columns if c != name and quasi_hint(str(c)) in {"birth_date", "age"}
+                      and quasi_hint(str(c)) == "birth_date"), None)
+        sex = next((c for c in chunk.columns if c != name and quasi_hint(str(c)) == "gender"), None)
+        frame = pd.DataFrame({"id": chunk.loc[rows, name].astype("string"),
+                              "birth": chunk.loc[rows, birth].astype("string") if birth else None,
+                              "sex": chunk.loc[rows, sex].astype("string") if sex else None})
+        distinct = frame.drop_duplicates().head(MASK_SAMPLE)
+        return [("CN_RESIDENT_ID", (i, masks.birth_context(b), masks.sex_context(x)))
+                for i, b, x in distinct.itertuples(index=False, name=None)]
+
     def _prose_columns(self) -> list[str]:
         scrubbed = {p.column for p in self.plan if p.action == "scrub"}
         return [c.name for c in self.output_profile.columns if c.free_text or c.name in scrubbed]
@@ -298,13 +376,15 @@ class Assessment:
             checks.append(Check(name="basis_curable", passed=curable(rules.basis), figure=f"basis {list(rules.basis)}",
                                 requirement="only ['personal_information', 'trade_secret'] can be cured by "
                                             "desensitization (Art. 9)"))
+        if rules.reclassifying or self.personal:
+            # Records about people: their direct identifiers are treated whatever class the spec declares.
             checks.append(self.direct_identifiers())
         checks += [self.never_raw(), self.rescan()]
         if rules.reclassifying or self.personal:
             checks.append(self.coverage())
         if rules.reclassifying:
             checks.append(self.trade_secrets())
-        if rules.reclassifying or rules.quasi_identifiers:
+        if rules.reclassifying or rules.quasi_identifiers or self.personal:
             checks.extend(self.privacy())
         if self.personal and self._rows():
             checks.append(self.uniqueness())
@@ -320,7 +400,8 @@ def _token_entity(token: str) -> str | None:
     """The strong entity a token from the input's prose validates as, if any."""
     from detectors import validate
 
-    for entity in ("CN_RESIDENT_ID", "PHONE_NUMBER", "CN_BANK_CARD", "EMAIL_ADDRESS"):
+    for entity in ("CN_RESIDENT_ID", "CN_HMT_RESIDENCE_PERMIT", "CN_FOREIGNER_PR_ID", "PHONE_NUMBER",
+                   "CN_BANK_CARD", "EMAIL_ADDRESS"):
         try:
             if validate(entity, token):
                 return entity

@@ -95,17 +95,26 @@ def raw_hits(columns: Sequence, never_raw: frozenset[str] | set[str],  # noqa: A
     return hits
 
 
+PERSON_QUASI = frozenset({"gender", "birth_date", "age", "ethnicity", "education", "marital", "politics"})
+
+
 def about_people(profile, entities: Mapping[str, str], chunks: Callable) -> bool:  # noqa: ANN001
-    """Are the records about people? Yes when a column holds an entity only people have (a name, a
-    resident ID, a card …), unless each row is an organisation, keyed by its own unique credit code
-    (an enterprise register names its legal representative; it is not a register of people)."""
+    """Are the records about people, whatever the declared basis says? Yes when a column holds an
+    entity only people have (a name, a resident ID, a card …) or a quasi-identifier only people have
+    (sex, birth date, age, ethnicity, education, marital status), unless each row is an organisation
+    keyed by its own unique credit code (an enterprise register names its legal representative; it
+    is not a register of people)."""
+    from detectors.headers import quasi_hint
+
     person_only = vocabulary.person_only()
-    if not any(e in person_only for e in entities.values()):
+    people = any(e in person_only for e in entities.values()) or any(
+        c.quasi_identifier and quasi_hint(c.name) in PERSON_QUASI for c in profile.columns)
+    if not people:
+        people = bool(person_value_columns(chunks))
+    if not people:
         return False
     codes = [name for name, e in entities.items() if e == "CN_USCC"]
     codes += [c.name for c in profile.columns if c.primary == "CN_USCC"]
-    if not codes:
-        return True
     from anonymizers.classes import count_classes
 
     for name in set(codes):
@@ -113,3 +122,18 @@ def about_people(profile, entities: Mapping[str, str], chunks: Callable) -> bool
         if counter.records and counter.classes / counter.records >= 0.95:
             return False
     return True
+
+
+def person_value_columns(chunks: Callable) -> list[str]:
+    """Columns whose values are mostly sex, ethnicity, education or marital categories (first chunk)."""
+    from detectors.values import QUASI_VALUES
+
+    found = []
+    for chunk in chunks():
+        for name in chunk.columns:
+            text = chunk[name].astype("string").dropna().head(2000)
+            if len(text) and any(text.str.fullmatch(QUASI_VALUES[k]).mean() >= 0.8
+                                 for k in ("gender", "ethnicity", "education", "marital")):
+                found.append(str(name))
+        return found
+    return found

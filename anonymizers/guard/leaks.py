@@ -21,6 +21,9 @@ import pandas as pd
 SEPARATORS = r"[\s\-\u2010-\u2015_()（）\[\]【】·•・./\\]"
 # Runs of letters and digits in prose that could be a copied identifier (phones, IDs, cards, codes).
 TOKEN = r"[0-9A-Za-z@+%]{6,}"
+# A maximal run of digits (a resident ID may end in X), looked for once separators are removed:
+# 电话 138 1234 5678 and SI370114199508135589 both give the identifier as a run of its own.
+DIGIT_RUN = r"[0-9]{11,}X?"
 NAME_LENGTHS = (2, 3, 4)
 # At most this many distinct names are searched inside prose (each distinct prose text is walked once).
 NAME_LIMIT = 500_000
@@ -40,6 +43,20 @@ def hashes(values: pd.Series, shortest: int = 4) -> np.ndarray:
     if text.empty:
         return np.zeros(0, dtype=np.uint64)
     return np.unique(pd.util.hash_array(text.to_numpy(dtype=object)))
+
+
+def _searchable_name(name: str) -> bool:
+    """Names looked for inside text: two-character names that are also ordinary words (高峰, 黄河,
+    高明) would match 高峰时段 and 黄河以北, so only longer names (minority names joined by a dot
+    too, 古丽娜尔吐尔逊 once normalised), or two-character names that are no dictionary word, are
+    searched as substrings (all names are still compared as whole cells)."""
+    if not 2 <= len(name) <= 16 or name.isascii():
+        return False
+    if len(name) > 2:
+        return True
+    from detectors.persons import in_dictionary
+
+    return not in_dictionary(name)
 
 
 def _member(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
@@ -64,7 +81,7 @@ class InputIdentifiers:
         self.by_source[source] = (entity, merged)
         if entity == "PERSON" and len(self.names) < NAME_LIMIT:
             text = normalise(values).dropna()
-            self.names.update(t for t in text.unique().tolist() if len(t) in NAME_LENGTHS and not t.isascii())
+            self.names.update(t for t in text.unique().tolist() if _searchable_name(t))
 
     @property
     def empty(self) -> bool:
@@ -88,7 +105,10 @@ def collect(chunks: Iterable[pd.DataFrame], columns: dict[str, str],
             if name in columns:
                 found.add(name, columns[name], chunk[name])
             if prose_tokens and name in prose_tokens:
-                tokens = chunk[name].astype("string").dropna().str.findall(TOKEN).explode().dropna()
+                text = chunk[name].astype("string").dropna()
+                # Tokens as written, and digit runs once separators are gone (身份证 370114 19950813 5589).
+                tokens = pd.concat([text.str.findall(TOKEN).explode(),
+                                    normalise(text).str.findall(DIGIT_RUN).explode()]).dropna()
                 for entity, group in _validated(tokens.unique().tolist(), prose_tokens[name]).items():
                     found.add(f"{name}\x1f{entity}", entity, pd.Series(group, dtype="string"))
     return found
@@ -128,8 +148,9 @@ def search_chunk(chunk: pd.DataFrame, known: InputIdentifiers, prose: set[str],
             if source in skip.get(column, ()) or entity in skip.get(column, ()):
                 continue
             hit = _member(keys, table)
-            if column in prose and not hit.all():
-                hit |= _token_hits(values, table)
+            if not hit.all():
+                # Inside any cell, not only prose: SI-370114199508135589-01, 电话:138 1234 5678.
+                hit |= _token_hits(values, table) | _digit_run_hits(cells, table)
             hits[entity] = hits[entity] | hit if entity in hits else hit
         for entity, hit in hits.items():
             if hit.any():
@@ -149,6 +170,26 @@ def _token_hits(values: pd.Series, table: np.ndarray) -> np.ndarray:
     return hit_rows.reindex(values.index, fill_value=False).to_numpy(dtype=bool)
 
 
+
+
+def _digit_run_hits(cells: pd.Series, table: np.ndarray) -> np.ndarray:
+    """Cells (normalised) holding an input identifier as a maximal run of digits."""
+    distinct = pd.Series(cells.unique(), dtype="string").dropna()
+    runs = distinct.str.findall(DIGIT_RUN).explode().dropna()
+    if runs.empty:
+        return np.zeros(len(cells), dtype=bool)
+    # Runs longer than any identifier (SI37011419950813558901): their 18- and 11-digit windows too.
+    long = runs[runs.str.len() > 19]
+    if not long.empty:
+        windows = [(i, run[k : k + size]) for i, run in zip(long.index, long.tolist(), strict=True)
+                   for size in (18, 11) for k in range(len(run) - size + 1)]
+        runs = pd.concat([runs, pd.Series([w for _, w in windows], index=[i for i, _ in windows], dtype=object)])
+    keys = pd.util.hash_array(runs.to_numpy(dtype=object))
+    hit = pd.Series(_member(keys, table), index=runs.index).groupby(level=0).any()
+    leaking = set(distinct[hit.reindex(distinct.index, fill_value=False).to_numpy(dtype=bool)].tolist())
+    return cells.isin(leaking).to_numpy(dtype=bool) if leaking else np.zeros(len(cells), dtype=bool)
+
+
 def _name_hits(cells: pd.Series, names: set[str], first_chars: set[str]) -> int:
     """Prose cells that contain one of the input's names (each distinct text walked once)."""
     counts = cells.value_counts()
@@ -160,13 +201,35 @@ def _name_hits(cells: pd.Series, names: set[str], first_chars: set[str]) -> int:
 
 
 def _contains_name(text: str, names: set[str], first_chars: set[str]) -> bool:
+    sizes = _sizes(frozenset(len(n) for n in names)) if names else ()
     for i, char in enumerate(text):
         if char in first_chars:
-            for size in NAME_LENGTHS:
+            for size in sizes:
                 if text[i : i + size] in names:
                     return True
     return False
 
 
+def _sizes(lengths: frozenset[int]) -> tuple[int, ...]:
+    return tuple(sorted(lengths))
+
+
 def is_prose_token(token: str) -> bool:
     return bool(re.fullmatch(TOKEN, token))
+
+
+def search_names(text: str, known: InputIdentifiers) -> bool:
+    """Does ``text`` (a column name) contain one of the input's names?"""
+    cell = normalise(pd.Series([text], dtype="string")).iloc[0]
+    return bool(known.names) and _contains_name(cell, known.names, {n[0] for n in known.names})
+
+
+def holds_identifier(text: str, known: InputIdentifiers) -> bool:
+    """Does ``text`` (a column name) hold one of the input's identifier values, whole or as a token?"""
+    values = pd.Series([text], dtype="string")
+    cells = normalise(values)
+    keys = pd.util.hash_array(cells.to_numpy(dtype=object))
+    for _entity, table in known.by_source.values():
+        if (_member(keys, table) | _token_hits(values, table) | _digit_run_hits(cells, table)).any():
+            return True
+    return False

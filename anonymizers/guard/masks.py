@@ -99,6 +99,57 @@ def resident_id(shown: str) -> float:
     return max(total, 1.0) if regions and dates else 0.0
 
 
+@lru_cache(maxsize=65536)
+def _dates_within(shown: str, first_year: int, last_year: int) -> int:
+    table = birth_dates()
+    digits = table[:, :4].astype(np.int32)
+    years = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    return _consistent(table[(years >= first_year) & (years <= last_year)], shown)
+
+
+BIRTH = re.compile(r"((?:19|20)\d{2})(?:[-/.年](\d{1,2})[-/.月](\d{1,2})日?|\s*[-~至]\s*((?:19|20)\d{2}))?")
+
+
+def birth_context(value: str | None) -> tuple[int, int] | str | None:
+    """What a published birth column tells about a record: an exact date (YYYYMMDD) or a year range."""
+    match = BIRTH.match(str(value or "").strip())
+    if not match:
+        return None
+    year, month, day, last = match.groups()
+    if month and day:
+        return f"{year}{int(month):02d}{int(day):02d}"
+    return (int(year), int(last or year))
+
+
+def sex_context(value: str | None) -> bool | None:
+    """True for male, False for female, None when the value does not say."""
+    text = str(value or "").strip().lower()
+    return True if text in {"男", "男性", "m", "male"} else False if text in {"女", "女性", "f", "female"} else None
+
+
+def resident_id_given(shown: str, birth: tuple[int, int] | str | None, male: bool | None) -> float:
+    """Candidates for a masked resident ID once the same record's published birth date or year band
+    and sex are known (the birth date sits in digits 7-14, the sex in the parity of digit 17)."""
+    if len(shown) != 18:
+        return resident_id(shown)
+    regions = _regions(shown[:6])
+    if isinstance(birth, str):
+        dates = int(all(s in (MASK_CHAR, b) for s, b in zip(shown[6:14], birth, strict=True)))
+    elif isinstance(birth, tuple):
+        dates = _dates_within(shown[6:14], birth[0], birth[1])
+    else:
+        dates = _dates(shown[6:14])
+    sequence = float(DIGITS ** shown[14:16].count(MASK_CHAR))
+    if shown[16] == MASK_CHAR:
+        sequence *= 5 if male is not None else DIGITS
+    elif male is not None and (int(shown[16]) % 2 == 1) != male:
+        return 0.0
+    total = regions * dates * sequence
+    if shown[17] != MASK_CHAR and MASK_CHAR in shown[:17]:
+        total /= 11
+    return max(total, 1.0) if regions and dates else 0.0
+
+
 @cache
 def mobile_prefixes() -> tuple[str, ...]:
     """Three-digit prefixes of mainland mobile numbers in phonenumbers' numbering plan."""
@@ -143,6 +194,8 @@ def email(shown: str) -> float:
 
 COUNTERS = {
     "CN_RESIDENT_ID": resident_id,
+    "CN_HMT_RESIDENCE_PERMIT": resident_id,  # GB 11643's structure under the 81/82/83 region codes
+    "CN_FOREIGNER_PR_ID": lambda shown: generic(shown, DIGITS),
     "PHONE_NUMBER": phone,
     "CN_BANK_CARD": bank_card,
     "EMAIL_ADDRESS": email,

@@ -25,7 +25,7 @@ import pandas as pd
 from anonymizers.classes import ClassCounter, row_keys
 
 MIX = np.uint64(0x9E3779B97F4A7C15)
-MAX_COMBINATIONS = 2000
+MAX_COMBINATIONS = 20_000  # beyond this the check says "not fully assessed" and fails
 
 
 @dataclass(frozen=True)
@@ -36,20 +36,21 @@ class Uniqueness:
     unique_records: int
     smallest_combination: tuple[str, ...] | None  # a smallest combination that singles someone out
     combinations_checked: int
+    complete: bool = True  # every combination up to max_size was tried
 
     @property
     def share(self) -> float:
         return self.unique_records / self.records if self.records else 0.0
 
 
-def _combinations(columns: Sequence[str], max_size: int) -> list[tuple[int, ...]]:
+def _combinations(columns: Sequence[str], max_size: int) -> tuple[list[tuple[int, ...]], bool]:
     found: list[tuple[int, ...]] = []
     for size in range(1, min(max_size, len(columns)) + 1):
         for combo in combinations(range(len(columns)), size):
             if len(found) >= MAX_COMBINATIONS:
-                return found
+                return found, False
             found.append(combo)
-    return found
+    return found, True
 
 
 def _column_hashes(chunk: pd.DataFrame, columns: Sequence[str]) -> list[np.ndarray]:
@@ -71,7 +72,10 @@ def sample_uniqueness(chunks: Callable[[], Iterator[pd.DataFrame]], columns: Seq
     ``chunks`` is called twice (two passes over the published table).
     """
     columns = list(columns)
-    combos = _combinations(columns, max_size)
+    combos, complete = _combinations(columns, max_size)
+    if not complete:
+        return Uniqueness(columns=tuple(columns), max_size=max_size, records=0, unique_records=0,
+                          smallest_combination=None, combinations_checked=len(combos), complete=False)
     counters = [ClassCounter([]) for _ in combos]
     records = 0
     for chunk in chunks():

@@ -27,13 +27,13 @@ from catalog.dcat import dataset_document
 from catalog.entry import catalog_entry, published_class
 from catalog.portal.forms import form_dict, parse
 from catalog.portal.harvest import harvest_routes
+from catalog.portal.security import CSRF_FIELD, Guard
 from catalog.portal.views import listing, matches, summary_view
 from catalog.record import ReleaseRecord
 from catalog.store import CatalogStore, check_dataset_id
 from catalog.vocab import CLASS_ZH, STATUS_ZH
 
 HERE = Path(__file__).parent
-STEWARD_COOKIE = "kf_steward"
 METADATA_FILES = {"metadata.json", "datapackage.json", "dataset.jsonld", "SHA256SUMS"}
 APPLY_LABELS = {
     "applicant": "申请人",
@@ -60,10 +60,12 @@ def _size(value: int | None) -> str:
 
 
 class Portal:
-    def __init__(self, store: CatalogStore, base_url: str, steward_token: str | None) -> None:
+    def __init__(self, store: CatalogStore, base_url: str, steward_token: str | None,
+                 guard: Guard | None = None) -> None:
         self.store = store
         self.base_url = base_url.rstrip("/")
         self.steward_digest = hashlib.sha256(steward_token.encode()).hexdigest() if steward_token else None
+        self.guard = guard or Guard()
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
         self.env.filters["size"] = _size
         self.env.filters["day"] = lambda v: v.strftime("%Y-%m-%d") if v else ""
@@ -72,10 +74,24 @@ class Portal:
 
     # ----- helpers -----------------------------------------------------------------------------
 
-    def page(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    def page(self, request: Request, template: str, status: int = 200, headers: dict[str, str] | None = None,
+             **context: Any) -> HTMLResponse:
         context.setdefault("steward", self.is_steward(request))
-        html = self.env.get_template(template).render(request=request, **context)
-        return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": CSP})
+        html = self.env.get_template(template).render(request=request, csrf=self.guard.csrf_token(request),
+                                                      csrf_field=CSRF_FIELD, **context)
+        response = HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": CSP, **(headers or {})})
+        return self.guard.finish(request, response)
+
+    async def checked_form(self, request: Request, action: str | None = None,
+                           checkboxes: tuple[str, ...] = ()) -> dict[str, Any]:
+        """The POSTed form once the rate limit (`action`) and the CSRF token allow it: else 429 / 403."""
+        if action is not None and (wait := self.guard.retry_after(request, action)) is not None:
+            raise HTTPException(429, headers={"Retry-After": str(wait)})
+        form = await request.form()
+        submitted = form.get(CSRF_FIELD)
+        if not self.guard.csrf_ok(request, submitted if isinstance(submitted, str) else ""):
+            raise HTTPException(403)
+        return form_dict(form, checkboxes=checkboxes)
 
     def record_or_404(self, dataset_id: str, version: int | None = None) -> ReleaseRecord:
         try:
@@ -90,8 +106,7 @@ class Portal:
         return record
 
     def is_steward(self, request: Request) -> bool:
-        cookie = request.cookies.get(STEWARD_COOKIE, "")
-        return bool(self.steward_digest and cookie and hmac.compare_digest(cookie, self.steward_digest))
+        return bool(self.steward_digest) and self.guard.is_steward(request)
 
     def require_steward(self, request: Request) -> None:
         if not self.steward_digest:
@@ -214,7 +229,7 @@ class Portal:
         record = self._conditional_or_404(request.path_params["dataset_id"])
         if request.method == "GET":
             return self.page(request, "apply.html", record=record, values={}, errors=[])
-        data = form_dict(await request.form(), checkboxes=("commitment",))
+        data = await self.checked_form(request, "apply", checkboxes=("commitment",))
         form, errors = parse(access.ApplicationForm, data, APPLY_LABELS)
         if form is None:
             return self.page(request, "apply.html", 400, record=record, values=data, errors=errors)
@@ -237,7 +252,7 @@ class Portal:
         record = self._conditional_or_404(request.path_params["dataset_id"])
         if request.method == "GET":
             return self.page(request, "access.html", record=record, errors=[])
-        data = form_dict(await request.form())
+        data = await self.checked_form(request)
         token, choice = data.get("token", "").strip(), data.get("file", "")
         version_text, _, path = choice.partition("/")
         errors = [] if token else ["访问令牌：必填"]
@@ -260,7 +275,7 @@ class Portal:
         listed = objections.list_objections(self.store, record.dataset.id)
         if request.method == "GET":
             return self.page(request, "objections.html", record=record, objections=listed, values={}, errors=[])
-        data = form_dict(await request.form())
+        data = await self.checked_form(request, "objection")
         form, errors = parse(objections.ObjectionForm, data, OBJECTION_LABELS)
         if form is not None:
             try:
@@ -280,18 +295,15 @@ class Portal:
             raise HTTPException(404)
         if request.method == "GET":
             return self.page(request, "steward_login.html", errors=[])
-        token = form_dict(await request.form()).get("token", "")
+        token = (await self.checked_form(request, "login")).get("token", "")
         digest = hashlib.sha256(token.encode()).hexdigest()
         if not hmac.compare_digest(digest, self.steward_digest):
             return self.page(request, "steward_login.html", 403, errors=["管理员令牌不正确"])
-        response = RedirectResponse("/steward", status_code=303)
-        response.set_cookie(STEWARD_COOKIE, digest, httponly=True, samesite="strict", max_age=8 * 3600)
-        return response
+        return self.guard.log_in(request, RedirectResponse("/steward", status_code=303))
 
     async def steward_logout(self, request: Request) -> Response:
-        response = RedirectResponse("/", status_code=303)
-        response.delete_cookie(STEWARD_COOKIE)
-        return response
+        await self.checked_form(request)
+        return self.guard.log_out(request, RedirectResponse("/", status_code=303))
 
     async def steward_home(
         self,
@@ -321,7 +333,7 @@ class Portal:
         if request.path_params["action"] not in ("approve", "reject"):
             raise HTTPException(404)
         approve = request.path_params["action"] == "approve"
-        note = form_dict(await request.form()).get("note", "")
+        note = (await self.checked_form(request)).get("note", "")
         try:
             application, token = access.decide(self.store, request.path_params["app_id"], approve, note)
         except access.NotFound:
@@ -333,7 +345,7 @@ class Portal:
 
     async def steward_answer(self, request: Request) -> HTMLResponse:
         self.require_steward(request)
-        text = form_dict(await request.form()).get("answer", "")
+        text = (await self.checked_form(request)).get("answer", "")
         try:
             done = objections.answer(self.store, request.path_params["objection_id"], text)
         except objections.NotFound:
@@ -348,13 +360,17 @@ class Portal:
         status = getattr(exc, "status_code", 500)
         if status in (301, 302, 303, 307) and isinstance(exc, HTTPException):
             return RedirectResponse(exc.headers.get("Location", "/") if exc.headers else "/", status_code=status)
-        titles = {404: "未找到", 405: "不支持的请求方法"}
+        titles = {403: "请求被拒绝", 404: "未找到", 405: "不支持的请求方法", 429: "请求过于频繁"}
+        messages = {403: "表单已过期或来源不明，请刷新页面后重新提交。", 404: "您访问的页面或文件不存在。",
+                    429: "提交次数过多，请稍后再试。"}
+        retry = exc.headers.get("Retry-After") if isinstance(exc, HTTPException) and exc.headers else None
         return self.page(
             request,
             "message.html",
             status,
+            headers={"Retry-After": retry} if retry else None,
             title=titles.get(status, "出错了"),
-            message="您访问的页面或文件不存在。" if status == 404 else "请求无法完成。",
+            message=messages.get(status, "请求无法完成。"),
         )
 
 
@@ -368,10 +384,13 @@ def _jsonld(doc: dict[str, Any]) -> Response:
 
 
 def create_app(
-    store: CatalogStore, base_url: str = "http://localhost:8000", steward_token: str | None = None
+    store: CatalogStore, base_url: str = "http://localhost:8000", steward_token: str | None = None,
+    guard: Guard | None = None,
 ) -> Starlette:
-    """The portal over `store`; steward pages exist only when a steward token is configured."""
-    p = Portal(store, base_url, steward_token)
+    """The portal over `store`; steward pages exist only when a steward token is configured.
+
+    `guard`: sessions, CSRF and rate limits (catalog/portal/security.py); tests pass tighter limits."""
+    p = Portal(store, base_url, steward_token, guard)
     both = ["GET", "POST"]
     routes = [
         Route("/", p.index),
@@ -393,6 +412,7 @@ def create_app(
         Route("/steward/objections/{objection_id}/answer", p.steward_answer, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: p.error, 404: p.error, 405: p.error})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: p.error, 404: p.error, 405: p.error,
+                                                       429: p.error})
     app.state.portal = p
     return app

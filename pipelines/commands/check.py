@@ -22,11 +22,14 @@ def check(targets: tuple[Path, ...], policy: Path | None, offline: bool, sample_
 
     For each spec: unknown keys (with "did you mean"), unfilled 待填写 placeholders, then the
     header and a sample of its source, read as a release reads it (a SQL source with LIMIT):
-    a missing file, an unreachable database, columns named in columns, privacy.quasi_identifiers,
-    privacy.waivers, quality.key or expectations that the source lacks, and the refusals of the
+    a source outside the policy's source_roots or a query that is not one read-only SELECT
+    (before reading it), a missing file, an unreachable database, columns named in columns,
+    privacy.quasi_identifiers, privacy.waivers, quality.key or expectations that the source
+    lacks, and the refusals of the
     guard the sample already shows: a direct identifier kept raw when reclassifying, a never-raw
     entity kept raw, a quasi-identifier or record identifier neither treated, declared nor
-    waived. Each problem is one line: file, key, what was expected. No cell value is printed.
+    waived, a pseudonymization key the plan needs and cannot find. Each problem is one line: file,
+    key, what was expected. No cell value is printed.
 
     Exit code 0 when nothing was found; 1 when a release would fail or be refused (unreachable
     source, the guard); 2 when a spec or the policy is invalid, or a source file is missing.
@@ -37,6 +40,7 @@ def check(targets: tuple[Path, ...], policy: Path | None, offline: bool, sample_
       kaifang check configs/datasets/roster.yaml --offline
     """
     from pipelines.precheck import check_spec
+    from pipelines.project import locate
     from pipelines.spec import SpecError, load_policy, spec_paths
 
     for target in targets:
@@ -45,6 +49,7 @@ def check(targets: tuple[Path, ...], policy: Path | None, offline: bool, sample_
     paths = [p for t in targets for p in spec_paths(t)]
     if not paths:
         _fail("no spec files (*.yaml) in " + ", ".join(map(str, targets)))
+    locate(targets[0])  # the spec's project: its key and lexicon, even with --policy
     policy = project_policy(policy, targets[0])
     code = EXIT_OK
     rules, sha = None, ""

@@ -30,15 +30,21 @@ def _catalog(catalog_dir: Path | None) -> Path:
     return project_catalog(catalog_dir)
 
 
+def _project_environment() -> dict[str, str]:
+    """$KAIFANG_PROJECT for flow-run processes, so they use the project this command found."""
+    from pipelines.project import PROJECT_ENV, current
+
+    project = current()
+    return {PROJECT_ENV: str(project.root)} if project is not None else {}
+
+
 def _specs_and_policy(target: Path | None, policy: Path | None) -> tuple[Path, Path]:
     """TARGET, else the project's spec folder; --policy, else the project's (exit 2 without a project)."""
     from pipelines.commands.release import project_policy
-    from pipelines.project import PROJECT_ENV, locate
+    from pipelines.project import locate
 
     policy = project_policy(policy, target)
     project = locate(target)
-    if project is not None:
-        os.environ[PROJECT_ENV] = str(project.root)  # flow-run processes use the same project
     return (target or (project.specs if project else Path("configs/datasets"))), policy
 
 
@@ -151,7 +157,8 @@ def deploy(target: Path | None, catalog_dir: Path | None, policy: Path | None, t
     if dry_run:
         return
     api = _need_server()
-    options.job_variables = {"working_dir": str(Path.cwd()), "env": flow_run_environment(state_dir())}
+    options.job_variables = {"working_dir": str(Path.cwd()), "env": {**flow_run_environment(state_dir()),
+                                                                      **_project_environment()}}
     if ensure_work_pool(pool):
         click.echo(f"Created the process work pool '{pool}'.")
     for deployment in build_deployments(plans, options, work_pool=pool):
@@ -194,6 +201,7 @@ def serve(target: Path | None, catalog_dir: Path | None, policy: Path | None, ti
                  "PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL"):
         os.environ[name] = os.environ.get("KAIFANG_SERVE_LOG_LEVEL", "INFO")
     os.environ["KAIFANG_STATE"] = str(state_dir())  # flow-run processes find the key wherever they start
+    os.environ.update(_project_environment())  # … and the project (its lexicon)
     plans, options = _plan(target, catalog_dir, policy, timezone, retries, retry_delay, reassess_cron, no_reassess,
                            every)
     api = _need_server()
@@ -321,8 +329,10 @@ def audit() -> None:
 
     Each entry records when and by whom, the spec and input checksums, the findings, the operators,
     risk before and after, the decision with its checks, the steward's approval, the quality outcome
-    and the output checksums (never a data value). Each entry's hash covers its content and the
-    previous entry's hash, so an edited or removed entry breaks the chain.
+    and the output checksums (never a data value). Each entry's hash is an HMAC, under the audit key
+    kept outside the catalog ($KAIFANG_AUDIT_KEY, $KAIFANG_AUDIT_KEY_FILE or .kaifang/audit.key), of
+    its content and the previous entry's hash, so an edited, forged or removed entry breaks the chain.
+    `verify` also compares the history rows and the published files with the trail.
 
     \b
     Examples:
@@ -428,6 +438,7 @@ def reassess(target: Path | None, catalog_dir: Path | None, policy: Path | None,
       kaifang reassess
       kaifang reassess configs/datasets --catalog /srv/open-data --json
     """
+    from pipelines.prefect_server import PrefectStartupError, prefect_session
     from pipelines.reassess import reassess_catalog, report_rows
     from pipelines.spec import SpecError, load_policy
 
@@ -438,7 +449,11 @@ def reassess(target: Path | None, catalog_dir: Path | None, policy: Path | None,
         load_policy(policy)
     except SpecError as problem:
         _fail(str(problem))
-    rows = reassess_catalog(str(target.resolve()), str(_catalog(catalog_dir)), str(policy.resolve()))
+    try:
+        with prefect_session():
+            rows = reassess_catalog(str(target.resolve()), str(_catalog(catalog_dir)), str(policy.resolve()))
+    except PrefectStartupError as exc:
+        _fail(f"nothing was assessed: {exc}", code=1)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
     else:

@@ -78,6 +78,7 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path | 
     import json
 
     from pipelines.flows import release_folder
+    from pipelines.prefect_server import PrefectStartupError, prefect_session
     from pipelines.spec import spec_paths
     from pipelines.summary import dataset_text, shown
 
@@ -92,11 +93,15 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path | 
         _fail("--wait-for-approval needs a Prefect server a steward can reach: start one and set PREFECT_API_URL "
               "(see docs/operations.md)")
     results = []
-    for target in targets:
-        results.extend(release_folder(str(target), str(catalog_dir), str(policy.resolve()),
-                                      progress=not as_json, approval="wait" if wait_for_approval else "auto",
-                                      approve_as=approve_as, approve_reason=approve_reason, retries=retries,
-                                      retry_delay_seconds=retry_delay))
+    try:
+        with prefect_session():
+            for target in targets:
+                results.extend(release_folder(str(target), str(catalog_dir), str(policy.resolve()),
+                                              progress=not as_json, approval="wait" if wait_for_approval else "auto",
+                                              approve_as=approve_as, approve_reason=approve_reason, retries=retries,
+                                              retry_delay_seconds=retry_delay))
+    except PrefectStartupError as exc:
+        _fail(f"nothing was released: {exc}", code=1)
     if as_json:
         click.echo(json.dumps(results, ensure_ascii=False, indent=1, default=str))
     else:

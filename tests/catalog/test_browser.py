@@ -11,7 +11,7 @@ import pytest
 
 from catalog import access
 from catalog.store import CatalogStore
-from tests.catalog.helpers import XSS_TITLE, build_catalog, free_port, serve
+from tests.catalog.helpers import XSS_TITLE, build_catalog, free_port, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 STEWARD = "browser-steward-token"
@@ -33,7 +33,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Cata
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     store = build_catalog(tmp_path_factory.mktemp("browser"), base_url=base)
-    with serve(create_app(store, base, STEWARD), port):
+    with serving(create_app(store, base, STEWARD), port):
         yield base, store
     store.close()
 

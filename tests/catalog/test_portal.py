@@ -11,7 +11,7 @@ import pytest
 
 from catalog import access, objections
 from catalog.store import CatalogStore
-from tests.catalog.helpers import XSS_TITLE
+from tests.catalog.helpers import XSS_TITLE, portal_client_class
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -24,7 +24,7 @@ STEWARD = "steward-secret"
 
 @pytest.fixture
 def client(sample_catalog: CatalogStore) -> Iterator[TestClient]:
-    with TestClient(create_app(sample_catalog, "https://open.example.cn", STEWARD)) as c:
+    with portal_client_class()(create_app(sample_catalog, "https://open.example.cn", STEWARD)) as c:
         yield c
 
 

@@ -59,12 +59,15 @@ def test_engine_is_built_once():
     assert get_analyzer() is get_analyzer()
 
 
-def test_registry_lists_every_entity():
+def test_registry_lists_every_entity_with_a_span_pattern():
+    # Column-only rules (hashes, social security card numbers, romanized names) have no recognizer.
     assert set(supported_entities()) == {
         "CN_RESIDENT_ID", "CN_USCC", "PHONE_NUMBER", "CN_BANK_CARD", "CN_LICENSE_PLATE", "CN_PASSPORT",
         "CN_HMT_PERMIT", "EMAIL_ADDRESS", "IP_ADDRESS", "PERSON", "LOCATION", "TRADE_SECRET",
+        "CN_HMT_RESIDENCE_PERMIT", "CN_FOREIGNER_PR_ID", "CN_HK_MACAU_TRAVEL_PERMIT", "CN_TW_TRAVEL_PERMIT",
+        "IMEI", "VEHICLE_VIN", "GEO_COORDINATE",
     }
-    assert len(build_registry().recognizers) == 12
+    assert len(build_registry().recognizers) == 19
 
 
 def test_errors_never_carry_the_text(monkeypatch):

@@ -37,6 +37,8 @@ def base_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "KAIFANG_"))}
     env |= {"PREFECT_HOME": str(home / "prefect"), "KAIFANG_STATE": str(home / "state"),
             "KAIFANG_PSEUDONYM_KEY": os.environ["KAIFANG_PSEUDONYM_KEY"],
+            # The test session's audit key, so that this process's entries verify in the test itself.
+            "KAIFANG_AUDIT_KEY_FILE": str(Path(os.environ["KAIFANG_STATE"]) / "audit.key"),
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", "GX_ANALYTICS_ENABLED": "false"}
     return env
 

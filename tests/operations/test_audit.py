@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, delete, select, text, update
 
-from catalog.audit import GENESIS, canonical, chain_hash
+from catalog.audit import GENESIS, audit_key, canonical, chain_hash, keyed_hash
 from catalog.store import CatalogStore
 from pipelines.cli import main
 from tests.catalog.helpers import make_record, stage
@@ -74,9 +74,9 @@ def test_every_attempt_appends_one_entry_chained_to_the_one_before(store: Catalo
     previous = GENESIS
     with store.engine.connect() as conn:
         rows = conn.execute(select(store.tables.audit).order_by(store.tables.audit.c.seq)).mappings().all()
-    for row in rows:  # the hash covers the canonical JSON and the previous entry's hash
+    for row in rows:  # the keyed hash covers the canonical JSON and the previous entry's hash
         assert row["prev_hash"] == previous
-        assert row["hash"] == chain_hash(previous, canonical(json.loads(row["entry"])))
+        assert row["hash"] == keyed_hash(audit_key(), previous, canonical(json.loads(row["entry"])))
         previous = row["hash"]
     first = entries[0].entry
     latest = store.release("bus-ridership", 1)
@@ -104,7 +104,7 @@ def test_an_edited_entry_is_named(store: CatalogStore, tmp_path: Path) -> None:
         assert cli.exit_code == 1 and "first bad: entry 2" in cli.output
 
 
-def test_an_entry_rewritten_with_a_fresh_hash_breaks_the_next_link(store: CatalogStore, tmp_path: Path) -> None:
+def test_an_entry_rewritten_with_a_fresh_plain_hash_is_not_authentic(store: CatalogStore, tmp_path: Path) -> None:
     three_attempts(store, tmp_path)
     audit = store.tables.audit
     with store.engine.connect() as conn:
@@ -113,8 +113,9 @@ def test_an_entry_rewritten_with_a_fresh_hash_breaks_the_next_link(store: Catalo
     text_ = canonical(entry)
     tamper(store, update(audit).where(audit.c.seq == 2).values(entry=text_, status="published",
                                                                hash=chain_hash(row["prev_hash"], text_)))
-    first = store.verify_audit().ordered()[0]
-    assert first.seq == 2 and "entry 3 is chained to a different hash" in first.message
+    messages = [p.message for p in store.verify_audit().ordered()]
+    assert "entry 2: its content does not match its hash" in messages[0]
+    assert any("entry 3 is chained to a different hash" in m for m in messages)
 
 
 def test_a_removed_entry_is_named(store: CatalogStore, tmp_path: Path) -> None:
@@ -185,3 +186,131 @@ def test_audit_show_prints_a_datasets_history(tmp_path: Path) -> None:
     assert verified.exit_code == 0 and "intact: 3 entries" in verified.output
     missing = runner.invoke(main, ["audit", "show", "no-such-dataset", "--catalog", str(store.root)])
     assert missing.exit_code == 1
+
+
+# ----- tampering by someone with write access to the catalog database and folder (not to the key) ----
+
+
+def _verify_cli(store: CatalogStore):
+    return CliRunner().invoke(main, ["audit", "verify", "--catalog", str(store.root)])
+
+
+def _entry_row(store: CatalogStore, seq: int):
+    audit = store.tables.audit
+    with store.engine.connect() as conn:
+        return conn.execute(select(audit).where(audit.c.seq == seq)).mappings().one()
+
+
+def test_an_edited_timestamp_is_caught(store: CatalogStore, tmp_path: Path) -> None:
+    three_attempts(store, tmp_path)
+    audit = store.tables.audit
+    row = _entry_row(store, 2)
+    tamper(store, update(audit).where(audit.c.seq == 2).values(at=row["at"].replace(year=2001)))
+    first = store.verify_audit().ordered()[0]
+    assert first.seq == 2 and "column 'at' differs" in first.message
+    entry = json.loads(row["entry"]) | {"at": "2001-01-01T00:00:00+00:00"}
+    tamper(store, update(audit).where(audit.c.seq == 2).values(entry=canonical(entry)))
+    assert "does not match its hash" in store.verify_audit().ordered()[0].message
+
+
+def test_a_history_rows_status_changed_in_the_tables_is_caught(store: CatalogStore, tmp_path: Path) -> None:
+    three_attempts(store, tmp_path)
+    rel = store.tables.releases
+    tamper(store, update(rel).where(rel.c.status == "refused").values(status="published"))
+    problems = store.verify_audit().ordered()
+    assert problems and "column 'status' of release row" in problems[0].message
+
+
+def test_an_appended_entry_with_a_recomputed_chain_is_caught(store: CatalogStore, tmp_path: Path) -> None:
+    three_attempts(store, tmp_path)
+    audit = store.tables.audit
+    last = _entry_row(store, 3)
+    forged = json.loads(last["entry"]) | {"seq": 4, "prev_hash": last["hash"], "release_id": None}
+    for digest in (chain_hash(last["hash"], canonical(forged)),
+                   keyed_hash(b"a key the forger made up 0123456789", last["hash"], canonical(forged))):
+        tamper(store, delete(audit).where(audit.c.seq == 4))
+        tamper(store, audit.insert().values(seq=4, at=last["at"], dataset_id=last["dataset_id"], run_id=last["run_id"],
+                                            status=last["status"], release_id=None, entry=canonical(forged),
+                                            prev_hash=last["hash"], hash=digest))
+        first = store.verify_audit().ordered()[0]
+        assert first.seq == 4 and "does not match its hash" in first.message
+
+
+def test_a_trail_rebuilt_from_scratch_without_the_key_is_caught(store: CatalogStore, tmp_path: Path) -> None:
+    three_attempts(store, tmp_path)
+    audit, rows = store.tables.audit, [_entry_row(store, seq) for seq in (1, 2, 3)]
+    tamper(store, delete(audit))
+    previous = GENESIS
+    for row in rows:  # the same entries re-chained with plain sha256, as a forger would
+        entry = json.loads(row["entry"]) | {"prev_hash": previous}
+        digest = chain_hash(previous, canonical(entry))
+        tamper(store, audit.insert().values(**{**row, "entry": canonical(entry), "prev_hash": previous,
+                                               "hash": digest}))
+        previous = digest
+    (store.root / "audit.head").write_text(f"3 {previous}\n")
+    assert not store.verify_audit().ok
+
+
+def test_deleting_the_whole_trail_and_its_head_is_caught(store: CatalogStore, tmp_path: Path) -> None:
+    three_attempts(store, tmp_path)
+    tamper(store, delete(store.tables.audit))
+    (store.root / "audit.head").unlink()
+    result = store.verify_audit()
+    assert not result.ok
+    assert any("datasets/bus-ridership/2 is published but no audit entry records it" in p.message
+               for p in result.problems)
+    assert any("names audit entry 2, which is gone" in p.message for p in result.problems)
+    if store.index_schema is None:
+        assert _verify_cli(store).exit_code == 1
+
+
+def test_a_damaged_head_is_an_error_not_missing(store: CatalogStore, tmp_path: Path) -> None:
+    three_attempts(store, tmp_path)
+    (store.root / "audit.head").write_text("garbage that is not a head\n")
+    result = store.verify_audit()
+    assert not result.ok and any("audit.head is damaged" in p.message for p in result.problems)
+    if store.index_schema is None:
+        cli = _verify_cli(store)
+        assert cli.exit_code == 1 and "audit.head is damaged" in cli.output
+
+
+def test_a_published_file_rewritten_with_its_checksums_is_caught(store: CatalogStore, tmp_path: Path) -> None:
+    three_attempts(store, tmp_path)
+    from catalog.files import manifest
+
+    folder = store.root / "datasets" / "bus-ridership" / "1"
+    data = folder / "data.csv"
+    data.write_text(data.read_text(encoding="utf-8") + "伪造,2024-01-01,1,138****0000\n", encoding="utf-8")
+    (folder / "SHA256SUMS").write_text(manifest(folder), encoding="utf-8")
+    problems = store.verify_audit().ordered()
+    assert any("datasets/bus-ridership/1/data.csv or its SHA256SUMS line differs" in p.message for p in problems)
+
+
+def test_without_the_key_authenticated_entries_cannot_pass(store: CatalogStore, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    three_attempts(store, tmp_path)
+    monkeypatch.setenv("KAIFANG_AUDIT_KEY_FILE", str(tmp_path / "no-such.key"))
+    result = store.verify_audit()
+    assert not result.ok and any("no audit key" in p.message for p in result.problems)
+
+
+def test_the_audit_key_never_lands_in_the_catalog(store: CatalogStore, tmp_path: Path) -> None:
+    three_attempts(store, tmp_path)
+    key = audit_key()
+    assert key and all(key not in path.read_bytes() for path in store.root.rglob("*") if path.is_file())
+    metadata = json.loads((store.root / "datasets" / "bus-ridership" / "2" / "metadata.json").read_text())
+    assert metadata["audit_anchor"]["seq"] == 2
+
+
+def test_a_rewritten_metadata_file_is_caught(store: CatalogStore, tmp_path: Path) -> None:
+    three_attempts(store, tmp_path)
+    from catalog.files import manifest
+
+    folder = store.root / "datasets" / "bus-ridership" / "2"
+    metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+    metadata["decision"]["published_class"] = "conditional"
+    (folder / "metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
+    (folder / "SHA256SUMS").write_text(manifest(folder), encoding="utf-8")
+    problems = store.verify_audit().ordered()
+    assert any("datasets/bus-ridership/2/metadata.json differs from the release record" in p.message
+               for p in problems)
