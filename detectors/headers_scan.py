@@ -28,6 +28,8 @@ def _identifier_in(name: str) -> str | None:
             continue
         if rule.validate(text):
             return rule.name
+        if rule.span is None:  # a rule that only judges whole values (no span pattern) finds nothing inside
+            continue
         for match in re.finditer(rule.span, text):
             if rule.validate(match.group()) and rule.name in vocabulary.strong() | vocabulary.never_raw():
                 return rule.name

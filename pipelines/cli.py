@@ -8,6 +8,7 @@ for succeeded; 1 some dataset failed or was refused (or a check found a problem 
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 
 import click
@@ -50,11 +51,16 @@ def main(project: Path | None) -> None:
       kaifang release configs/datasets         run every release into the project's catalog-out
       kaifang catalog list                     what is published
     """
-    from pipelines.project import choose
+    from pipelines.project import ProjectError, choose, locate
 
     choose(project)
     # The choice lasts for this invocation only (tests and embedders call main several times).
     click.get_current_context().call_on_close(lambda: choose(None))
+    try:
+        locate()  # a --project or $KAIFANG_PROJECT that is no project folder is bad usage, for every command
+    except ProjectError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
     prepare_environment()
 
 

@@ -260,6 +260,10 @@ def _check(path: Path, policy: Policy | None, policy_sha: str, policy_path: Path
         return report
     if policy is None:
         return report
+    file = loaded.spec.source.file
+    if file is not None and not loaded.resolve(file.path).is_file():
+        report.problems.append(Problem(path, "source.file.path", f"no file at {loaded.resolve(file.path)}"))
+        return report
     refusal = source_refusal(loaded, policy.source_roots)
     if refusal is not None:
         report.problems.append(Problem(path, "source", refusal))
