@@ -171,3 +171,14 @@ def quiet_runner_logs() -> None:
     import logging
 
     logging.getLogger("prefect.runner").addFilter(QuietRepeats())
+
+
+def flush_run_logs() -> None:
+    """Send the stage lines still queued for the Prefect API while its temporary server is up (after
+    it stops, Prefect would print "Error logging to API" for them)."""
+    try:
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=5)
+    except Exception:  # logging must never fail a release
+        pass

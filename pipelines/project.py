@@ -194,6 +194,17 @@ outputs: [csv, parquet, json]
 """
 
 
+def project_policy_text() -> str:
+    """The packaged policy, with the project's data/ folder as the one place sources are read from
+    (besides each spec's own folder): `init` puts exports there."""
+    import re
+
+    text = PACKAGED_POLICY.read_text(encoding="utf-8")
+    line = "source_roots: [../data]"
+    replaced, count = re.subn(r"(?m)^source_roots:.*$", line, text)
+    return replaced if count else text.rstrip("\n") + f"\n\n{line}\n"
+
+
 def init_project(folder: Path, agency: str | None = None) -> list[tuple[Path, bool]]:
     """Lay out a project folder; returns each file with whether it was created (existing files are kept)."""
     from anonymizers.keys import write_new_key
@@ -205,7 +216,7 @@ def init_project(folder: Path, agency: str | None = None) -> list[tuple[Path, bo
     files = {
         folder / MARKER: f'# Kaifang project of {agency or "待填写：机构名称"}; paths relative to this folder.\n'
                          + "".join(f'{k} = "{v}"\n' for k, v in DEFAULTS.items() if k != "hierarchies"),
-        project.policy: PACKAGED_POLICY.read_text(encoding="utf-8"),
+        project.policy: project_policy_text(),
         project.lexicon: BUILT_IN_LEXICON.read_text(encoding="utf-8"),
         folder / "configs" / "example-spec.yaml": EXAMPLE_SPEC.format(publisher=agency or "待填写：数据提供方"),
         folder / ".gitignore": ".kaifang/\ncatalog-out/\ndata/\n",

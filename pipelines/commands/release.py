@@ -79,6 +79,7 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path | 
 
     from pipelines.flows import release_folder
     from pipelines.prefect_server import PrefectStartupError, prefect_session
+    from pipelines.progress import flush_run_logs
     from pipelines.spec import spec_paths
     from pipelines.summary import dataset_text, shown
 
@@ -100,6 +101,7 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path | 
                                               progress=not as_json, approval="wait" if wait_for_approval else "auto",
                                               approve_as=approve_as, approve_reason=approve_reason, retries=retries,
                                               retry_delay_seconds=retry_delay))
+            flush_run_logs()
     except PrefectStartupError as exc:
         _fail(f"nothing was released: {exc}", code=1)
     if as_json:
