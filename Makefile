@@ -4,9 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-# Machine-local state (Prefect home, default key file) stays inside the project; telemetry off.
-export KAIFANG_STATE := $(CURDIR)/.kaifang
-export PREFECT_HOME := $(CURDIR)/.kaifang/prefect
+# Machine-local state (Prefect home, default key file) stays inside the project unless already set; telemetry off.
+export KAIFANG_STATE ?= $(CURDIR)/.kaifang
+export PREFECT_HOME ?= $(CURDIR)/.kaifang/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false

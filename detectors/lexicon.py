@@ -14,7 +14,22 @@ from typing import Any
 
 import yaml
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "configs" / "lexicons" / "trade_secret.yaml"
+# The repository's project lexicon when run from a checkout, else the copy shipped in the package.
+_CHECKOUT_PATH = Path(__file__).resolve().parent.parent / "configs" / "lexicons" / "trade_secret.yaml"
+PACKAGED_PATH = Path(__file__).resolve().parent / "trade_secret.yaml"
+DEFAULT_PATH = _CHECKOUT_PATH if _CHECKOUT_PATH.is_file() else PACKAGED_PATH
+_project_path: Path | None = None
+
+
+def use_default(path: Path | None) -> None:
+    """Make ``path`` (a project's lexicon) the default of ``load_lexicon``; None: the built-in one."""
+    global _project_path
+    _project_path = path
+
+
+def default_path() -> Path:
+    """The lexicon ``load_lexicon()`` reads: the current project's, else the built-in one."""
+    return _project_path or DEFAULT_PATH
 
 
 class LexiconError(ValueError):
@@ -123,8 +138,8 @@ def parse_lexicon(data: Any, path: Path) -> TradeSecretLexicon:
 
 
 def load_lexicon(path: str | Path | None = None) -> TradeSecretLexicon:
-    """Load the lexicon; default ``configs/lexicons/trade_secret.yaml`` beside the ``detectors`` package."""
-    target = Path(path) if path is not None else DEFAULT_PATH
+    """Load the lexicon; default: the project's ``configs/lexicons/trade_secret.yaml`` (``default_path``)."""
+    target = Path(path) if path is not None else default_path()
     try:
         text = target.read_text(encoding="utf-8")
     except FileNotFoundError:

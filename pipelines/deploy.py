@@ -43,7 +43,7 @@ FREQUENCY_CRON: dict[str, str] = {
 # irregular and never: no schedule; the deployment is run on demand (UI "Run", or `prefect deployment run`).
 
 # Settings a flow-run process needs and may see; never the pseudonymization key or a password.
-_PASSED_ENV = ("KAIFANG_KEY_FILE", "KAIFANG_BASE_URL", "KAIFANG_CATALOG")
+_PASSED_ENV = ("KAIFANG_KEY_FILE", "KAIFANG_BASE_URL", "KAIFANG_CATALOG", "KAIFANG_PROJECT")
 
 
 class DeployError(ValueError):

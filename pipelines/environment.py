@@ -14,8 +14,14 @@ STATE_DIR_ENV = "KAIFANG_STATE"
 
 
 def state_dir() -> Path:
-    """Where Kaifang keeps machine-local state (Prefect home, default key file): ./.kaifang unless set."""
-    return Path(os.environ.get(STATE_DIR_ENV, Path.cwd() / ".kaifang")).resolve()
+    """Where Kaifang keeps machine-local state (Prefect home, default key file): $KAIFANG_STATE, else the
+    project's (pipelines/project.py), else ./.kaifang."""
+    if os.environ.get(STATE_DIR_ENV):
+        return Path(os.environ[STATE_DIR_ENV]).resolve()
+    from pipelines.project import current
+
+    project = current()
+    return (project.state if project is not None else Path.cwd() / ".kaifang").resolve()
 
 
 def prepare_environment() -> None:
@@ -29,6 +35,9 @@ def prepare_environment() -> None:
         # would bury it (they still go to the Prefect API and UI).
         "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
         "PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL": "CRITICAL",
+        # …while the stages' rows and seconds reach the run logs in the API and UI (pipelines/progress.py).
+        "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "INFO",
+        "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "INFO",
         "PREFECT_UI_ENABLED": "false",
         "GX_ANALYTICS_ENABLED": "false",
         "TQDM_DISABLE": "1",

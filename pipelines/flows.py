@@ -12,12 +12,13 @@ after the quality gate, in the flow itself; the extract retries a source that ca
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import os
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -41,6 +42,7 @@ from catalog.record import DatasetMeta, ReleaseRecord, utc_now
 from catalog.staging import CellFixes, write_staged
 from catalog.store import CatalogStore, PublishError
 from detectors import LexiconError
+from pipelines import progress as reporting
 from pipelines import stages
 from pipelines.approval import (
     ApprovalMode,
@@ -132,18 +134,30 @@ def _safely(stage: str, function, *args, **kwargs):
         raise StageFailure(stage, f"unexpected {type(exc).__name__} (rerun with {DEBUG_ENV}=1 to see it)") from None
 
 
-def _stage_task(name: str, **options):
-    return task(name=name, cache_policy=NO_CACHE, persist_result=False, log_prints=False, **options)
+def _stage_task(name: str, rows: Callable[[Any], int | None] = lambda _: None, **options):
+    """A stage as a Prefect task that reports its rows and seconds (display and task log; no values)."""
+    def decorate(function):
+        @functools.wraps(function)
+        def timed(*args, **kwargs):
+            started = time.monotonic()
+            reporting.stage_started(name)
+            result = function(*args, **kwargs)
+            reporting.stage_finished(name, rows(result), time.monotonic() - started)
+            return result
+
+        return task(name=name, cache_policy=NO_CACHE, persist_result=False, log_prints=False, **options)(timed)
+
+    return decorate
 
 
 # Retries are set per run (`release_folder(retries=…, retry_delay_seconds=…)`); the condition is fixed.
-@_stage_task("extract", retry_condition_fn=_retry_if_transient)
+@_stage_task("extract", rows=lambda extracted: extracted.rows, retry_condition_fn=_retry_if_transient)
 def extract_task(loaded: LoadedSpec, files: stages.WorkFiles, source_roots: list[str] | None = None):
     _safely("extract", loaded.source_path, source_roots or [])  # confined before a byte is read
     return _safely("extract", stages.extract, loaded, files)
 
 
-@_stage_task("detect")
+@_stage_task("detect", rows=lambda profile: profile.rows)
 def detect_task(path: Path, min_share: float):
     return _safely("detect", stages.detect, path, min_share)
 
@@ -153,7 +167,7 @@ def classify_task(loaded: LoadedSpec, policy: Policy, profile, columns: list[str
     return _safely("classify", build_plan, loaded.spec, policy, profile, columns, loaded.folder)
 
 
-@_stage_task("desensitize")
+@_stage_task("desensitize", rows=lambda outcome: outcome.kept)
 def desensitize_task(loaded: LoadedSpec, policy: Policy, files: stages.WorkFiles, plan, key: bytes | None, k: int,
                      limit: float):
     def run() -> stages.PrivacyOutcome:
@@ -176,7 +190,7 @@ def verify_task(loaded: LoadedSpec, files: stages.WorkFiles, record: ReleaseReco
     return _safely("verify", run)
 
 
-@_stage_task("validate")
+@_stage_task("validate", rows=lambda result: len(result[0]))
 def validate_task(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, files: stages.WorkFiles,
                   store: CatalogStore):
     def run():
@@ -206,7 +220,7 @@ def validate_task(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, fil
     return _safely("validate", run)
 
 
-@_stage_task("publish")
+@_stage_task("publish", rows=lambda record: record.rows_out)
 def publish_task(record: ReleaseRecord, frame, files: stages.WorkFiles, store: CatalogStore, formats: list[str],
                  csv_formula_guard: bool = True):
     def run() -> ReleaseRecord:
@@ -233,9 +247,9 @@ def _dataset_meta(loaded: LoadedSpec) -> DatasetMeta:
 
 def _content_key(record: ReleaseRecord, loaded: LoadedSpec, policy_sha: str, key: bytes | None) -> str:
     """Everything that shapes the output: same key, same release (so a rerun is `unchanged`)."""
-    from detectors.lexicon import DEFAULT_PATH as LEXICON
+    from detectors.lexicon import default_path
 
-    files = [*loaded.referenced_files(), LEXICON]
+    files = [*loaded.referenced_files(), default_path()]
     digests = [f"{p.name}:{file_sha256(p) if p.is_file() else 'missing'}" for p in files]
     uses_age = any(p.params.get("to") == "age_band" for p in record.plan)
     parts = [PIPELINE_VERSION, record.spec_sha256, policy_sha, record.input_sha256 or "",
@@ -312,7 +326,8 @@ def _run_stages(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, polic
     latest = store.latest(spec.id)
     if latest is not None and latest.content_key == record.content_key:
         record.status, record.version = "unchanged", latest.version
-        record.release_path = latest.release_path
+        # The files it matches, so the summary lists them as it did for the first run.
+        record.release_path, record.outputs = latest.release_path, list(latest.outputs)
         return record
 
     target = spec.open_class.effective_target
@@ -352,6 +367,9 @@ def release_dataset(spec_path: str, catalog_dir: str, policy_path: str, run_id: 
     """
     from prefect.runtime import flow_run
 
+    from pipelines.project import current
+
+    current()  # a flow-run process finds the project (its lexicon) from $KAIFANG_PROJECT
     started = time.monotonic()
     store = CatalogStore(Path(catalog_dir))
     try:
@@ -504,19 +522,18 @@ def release_folder_flow(target: str, catalog_dir: str, policy_path: str, progres
     approval = resolve_mode(approval)  # here, where a deployment run is the current flow run
     results = []
     sweep_dead_runs(Path(catalog_dir) / ".runs")
+    shown = reporting.use_display("auto" if progress else None)
     with claimed_run_folder(Path(catalog_dir) / ".runs" / run_id):
         for number, path in enumerate(paths, start=1):
-            if progress:
-                print(f"[{number}/{len(paths)}] {path.name} …", file=sys.stderr, flush=True)
+            shown.dataset_started(number, len(paths), path.name)
             result = _state_data(release_dataset(str(path), catalog_dir, policy_path, run_id, approval=approval,
                                                  approve_as=approve_as, approve_reason=approve_reason, actor=actor,
                                                  retries=retries, retry_delay_seconds=retry_delay_seconds,
                                                  return_state=True))
             results.append(result)
-            if progress:
-                outcome = result["status"] + (f": {result['failure']}" if result.get("failure") else "")
-                print(f"[{number}/{len(paths)}] {result['dataset']['id']}: {outcome} ({result['seconds']} s)",
-                      file=sys.stderr, flush=True)
+            outcome = result["status"] + (f": {result['failure']}" if result.get("failure") else "")
+            shown.dataset_finished(f"{result['dataset']['id']}: {outcome} ({result['seconds']} s)")
+    reporting.use_display(None)
     create_markdown_artifact(key="release-run-summary", markdown=run_markdown(results),
                              description="Kaifang release run")
     failed = [r["dataset"]["id"] for r in results if r["status"] in {"failed", "refused"}]

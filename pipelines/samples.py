@@ -17,6 +17,7 @@ from pathlib import Path
 
 import phonenumbers
 from faker import Faker
+from stdnum import luhn
 from stdnum.cn import ric, uscc
 
 SEED = 20261126
@@ -92,6 +93,12 @@ class _Generator:
         return self.rng.choice(["按时足额缴费。", "单位统一办理参保登记。", "补缴2019年度保费，手续齐全。",
                                 "转入本市继续参保，关系已接续。", "资料齐全，审核通过。"])
 
+    def person(self, region: str, birth: date, male: bool, names: tuple[str, ...]) -> dict[str, str]:
+        """Name, sex, birth date, resident ID, mobile, address and district, under the export's column names."""
+        values = [self.person_name(), "男" if male else "女", birth.isoformat(), self.resident_id(region, birth, male),
+                  self.mobile(), self.address(JINAN_DISTRICTS[region]), JINAN_DISTRICTS[region]]
+        return dict(zip(names, values, strict=True))
+
     def birth_date(self) -> date:
         return date(1955, 1, 1) + timedelta(days=self.rng.randrange(0, 365 * 50))
 
@@ -124,13 +131,7 @@ def social_insurance_rows(count: int = 2000, seed: int = SEED) -> list[dict[str,
         enrolled = date(2015, 1, 1) + timedelta(days=gen.rng.randrange(0, 365 * 10))
         rows.append({
             "参保人编号": f"SI{i + 1:07d}",
-            "姓名": gen.person_name(),
-            "性别": "男" if male else "女",
-            "出生日期": birth.isoformat(),
-            "身份证号": gen.resident_id(region, birth, male),
-            "手机号码": gen.mobile(),
-            "住址": gen.address(JINAN_DISTRICTS[region]),
-            "区县": JINAN_DISTRICTS[region],
+            **gen.person(region, birth, male, ("姓名", "性别", "出生日期", "身份证号", "手机号码", "住址", "区县")),
             "工作单位": gen.rng.choice(employers),
             "参保险种": gen.rng.choice(INSURANCE_TYPES),
             "参保日期": enrolled.isoformat(),
@@ -183,6 +184,46 @@ def venue_rows(seed: int = SEED + 2) -> list[dict[str, str]]:
                 "纬度": f"{36.4 + gen.rng.random() * 0.6:.6f}",
             })
     return rows
+
+
+ALLOWANCE_KINDS = ["城市低保", "农村低保"]
+ALLOWANCE_CLASSES = ["A类", "B类", "C类"]
+
+
+def bank_card(gen: _Generator) -> str:
+    """A Luhn-valid 19-digit debit card number of a Shandong bank's BIN range."""
+    body = "621700" + "".join(str(gen.rng.randrange(10)) for _ in range(12))
+    return body + luhn.calc_check_digit(body)
+
+
+def allowance_rows(count: int = 2000, seed: int = SEED + 3) -> list[dict[str, str]]:
+    """A 最低生活保障 (minimum living allowance) roster as a civil-affairs bureau exports it."""
+    gen = _Generator(seed)
+    rows = []
+    for i in range(count):
+        region = gen.rng.choice(list(JINAN_DISTRICTS))
+        male = gen.rng.random() < 0.48
+        birth = gen.birth_date()
+        rows.append({
+            "低保证编号": f"DB{370100 + i * 7 % 900:06d}{i + 1:05d}",
+            **gen.person(region, birth, male, ("户主姓名", "性别", "出生日期", "身份证号码", "联系电话", "家庭住址",
+                                               "区县")),
+            "保障类型": gen.rng.choice(ALLOWANCE_KINDS),
+            "保障类别": gen.rng.choice(ALLOWANCE_CLASSES),
+            "家庭人口": str(gen.rng.choice([1, 1, 2, 2, 2, 3, 3, 4, 5])),
+            "月保障金额": str(gen.rng.randrange(30, 260) * 5),
+            "发放银行卡号": bank_card(gen),
+            "纳入日期": (date(2016, 1, 1) + timedelta(days=gen.rng.randrange(0, 365 * 9))).isoformat(),
+            "备注": gen.remark(region),
+        })
+    return rows
+
+
+def write_roster(path: Path, count: int = 2000) -> Path:
+    """The minimum-living-allowance roster as a GBK CSV export, for the steward's guide (docs/steward.md)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_csv(path, allowance_rows(count), "gbk")
+    return path
 
 
 def _write_csv(path: Path, rows: list[dict[str, str]], encoding: str) -> None:

@@ -10,6 +10,7 @@ import hashlib
 import re
 from enum import StrEnum
 from pathlib import Path
+from types import UnionType
 from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
@@ -19,7 +20,14 @@ from catalog.vocab import BASIS_ZH
 
 
 class SpecError(ValueError):
-    """A spec or policy file that cannot be used; the message is one line, safe to show."""
+    """A spec or policy file that cannot be used; the message is one line, safe to show.
+
+    ``lines``: each problem as its own line (file, key, what was expected), for `kaifang check`.
+    """
+
+    def __init__(self, message: str, lines: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.lines = lines or [message]
 
 
 class OpenClass(StrEnum):
@@ -520,19 +528,65 @@ def dp_allowance(policy: Policy, dataset_id: str) -> DPBudget | None:
     return policy.dp_budgets.get(dataset_id, policy.dp_budget)
 
 
-def _format_error(path: Path, error: ValidationError) -> str:
+def _unwrap(annotation: Any) -> Any:
+    """The model, list or dict inside Optional[...] / Annotated[...]."""
+    import typing
+
+    for arg in (typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, UnionType) else ()):
+        if arg is not type(None):
+            return _unwrap(arg)
+    return annotation
+
+
+def _model_at(model: type[BaseModel], path: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model whose keys are valid at ``path`` of the YAML (list indexes and dict keys stepped over)."""
+    import typing
+
+    current: Any = model
+    for part in path:
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                return None
+            current = _unwrap(field.annotation)
+        elif typing.get_origin(current) in (list, dict):
+            current = _unwrap(typing.get_args(current)[-1])
+        else:
+            return None
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def near_miss(word: str, choices: list[str] | set[str]) -> str:
+    """' (did you mean 'x'?)' for the closest of ``choices``, or ''."""
+    import difflib
+
+    found = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{found[0]}'?)" if found else ""
+
+
+def _unknown_key(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    parent = _model_at(model, tuple(p for p in loc[:-1] if not str(p).startswith("function-after")))
+    return "unknown key" + (near_miss(str(loc[-1]), set(parent.model_fields)) if parent is not None else "")
+
+
+def _format_error(path: Path, error: ValidationError, model: type[BaseModel] | None = None) -> list[str]:
     parts = []
     for item in error.errors():
         loc = ".".join(str(p) for p in item["loc"] if not str(p).startswith("function-after"))
         msg = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
-            msg = "unknown key"
+            msg = _unknown_key(model, item["loc"]) if model is not None else "unknown key"
         elif item["type"] == "missing":
             msg = "required key is missing"
         elif item["type"] == "literal_error":
             msg = "expected " + msg.removeprefix("Input should be ")
         parts.append(f"{loc or '(top level)'}: {msg}")
-    return f"{path}: " + "; ".join(parts)
+    return [f"{path}: {part}" for part in parts]
+
+
+def _invalid(path: Path, error: ValidationError, model: type[BaseModel]) -> SpecError:
+    lines = _format_error(path, error, model)
+    return SpecError(f"{path}: " + "; ".join(line.removeprefix(f"{path}: ") for line in lines), lines)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -614,7 +668,7 @@ def validated_file(path: Path, model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(_format_error(path, exc)) from None
+        raise _invalid(path, exc, model) from None
 
 
 def load_spec(path: str | Path) -> LoadedSpec:

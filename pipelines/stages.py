@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from anonymizers.apply import desensitize_chunk
 from anonymizers.classes import count_classes, drop_classes
 from catalog.record import ColumnPlan, RiskFigures
+from pipelines import progress
 from pipelines.extract import (
     Extracted,
     SourceError,
@@ -56,9 +57,12 @@ class WorkFiles:
         return self.folder / "staged"
 
 
-def extract(loaded: LoadedSpec, files: WorkFiles) -> Extracted:
+def source_chunks(loaded: LoadedSpec, sql_query: str | None = None) -> tuple[Iterator[pd.DataFrame], str | None]:
+    """The spec's source as chunks, read as the extract reads it, and the file's encoding (None for SQL).
+
+    ``sql_query`` replaces a SQL source's table or query (`kaifang check` reads a LIMITed sample).
+    """
     source = loaded.spec.source
-    files.folder.mkdir(parents=True, exist_ok=True)
     if source.file is not None:
         path = loaded.resolve(source.file.path)
         if not path.is_file():
@@ -67,12 +71,20 @@ def extract(loaded: LoadedSpec, files: WorkFiles) -> Extracted:
         encoding = source.file.encoding
         if encoding == "auto":
             encoding = detect_encoding(path) if fmt in {"csv", "json"} else None
-        chunks = file_chunks(path, fmt, encoding or "utf-8", source.file.delimiter, source.file.sheet)
-        rows, columns = write_raw(chunks, files.raw)
-        return Extracted(files.raw, rows, columns, encoding, file_sha256(path))
+        return file_chunks(path, fmt, encoding or "utf-8", source.file.delimiter, source.file.sheet), encoding
     assert source.sql is not None
-    chunks = sql_chunks(loaded.sql_url(), source.sql.table, source.sql.query)
-    rows, columns = write_raw(chunks, files.raw)
+    if sql_query is not None:
+        return sql_chunks(loaded.sql_url(), None, sql_query), None
+    return sql_chunks(loaded.sql_url(), source.sql.table, source.sql.query), None
+
+
+def extract(loaded: LoadedSpec, files: WorkFiles) -> Extracted:
+    files.folder.mkdir(parents=True, exist_ok=True)
+    chunks, encoding = source_chunks(loaded)
+    rows, columns = write_raw(progress.counted("extract", chunks), files.raw)
+    source = loaded.spec.source
+    if source.file is not None:
+        return Extracted(files.raw, rows, columns, encoding, file_sha256(loaded.resolve(source.file.path)))
     # A database has no file to hash; the extract's Parquet bytes are deterministic for the same rows.
     return Extracted(files.raw, rows, columns, None, file_sha256(files.raw))
 
@@ -82,7 +94,9 @@ def detect(path: Path, min_share: float = 0.5):
     from detectors import load_lexicon, profile_chunks
     from detectors.records import record_identifiers, with_record_identifiers
 
-    profile = profile_chunks(read_chunks(path), lexicon=load_lexicon(), min_share=min_share)
+    total = pq.ParquetFile(path).metadata.num_rows
+    profile = profile_chunks(progress.counted("detect", read_chunks(path), total), lexicon=load_lexicon(),
+                             min_share=min_share)
     return with_record_identifiers(profile, record_identifiers(read_chunks(path)))
 
 
@@ -105,7 +119,9 @@ def _write_stream(chunks: Iterator[pd.DataFrame], out: Path) -> int:
 def desensitize(files: WorkFiles, plan: list[ColumnPlan], key: bytes | None, reference: date,
                 policy: Policy | None = None, target: str | None = None) -> int:
     actions = column_actions(plan, key, reference, policy, target)
-    return _write_stream((desensitize_chunk(c, actions) for c in read_chunks(files.raw)), files.desensitized)
+    total = pq.ParquetFile(files.raw).metadata.num_rows
+    chunks = progress.counted("desensitize", read_chunks(files.raw), total)
+    return _write_stream((desensitize_chunk(c, actions) for c in chunks), files.desensitized)
 
 
 def privacy_model(privacy: Privacy, k: int):

@@ -10,6 +10,12 @@ from typing import Any
 from catalog.vocab import class_label
 
 REPORT_LABEL = "quality report (中文)"
+NONE = "—"
+
+
+def shown(value: Any) -> str:
+    """A value as a person reads it: '—' for a missing one, never 'None'."""
+    return NONE if value is None or value == "" else str(value)
 
 
 def _risk(record: dict[str, Any]) -> str:
@@ -36,20 +42,20 @@ def dataset_lines(record: dict[str, Any]) -> list[tuple[str, str]]:
     lines = [
         ("dataset", f"{dataset.get('id', '?')} {dataset.get('title', '')}".strip()),
         ("status", record["status"] + (f" (version {record['version']})" if record.get("version") else "")),
-        ("rows in → out", f"{record.get('rows_in', '—')} → {record.get('rows_out', '—')}"
+        ("rows in → out", f"{shown(record.get('rows_in'))} → {shown(record.get('rows_out'))}"
                           + (f" ({record['suppressed']} suppressed)" if record.get("suppressed") else "")),
         ("sensitive columns", ", ".join(sensitive) or "none found"),
         ("actions", actions),
         ("class", f"{class_label(decision.get('declared_class') or dataset.get('declared_class'))} → "
                   f"{class_label(decision.get('published_class'))}"),
-        ("why", decision.get("reason", "—")),
+        ("why", shown(decision.get("reason"))),
         ("risk before → after", _risk(record)),
     ]
     approval = record.get("approval")
     if approval:
         verdict = "approved" if approval["approved"] else "not approved"
         lines.append(("approval", f"{approval['change']} {verdict} by {approval.get('steward') or 'nobody'} "
-                                  f"({approval['via']}): {approval['reason']}"))
+                                  f"({approval['via']}): {shown(approval.get('reason'))}"))
     evaluation = record.get("evaluation")
     if evaluation and evaluation.get("sections"):
         figures = evaluation.get("figures") or {}
@@ -81,7 +87,7 @@ def dataset_lines(record: dict[str, Any]) -> list[tuple[str, str]]:
         lines.append(("quality", f"{verdict}: {quality.get('evaluated', 0)} expectations"
                                  + (f"; failed: {'; '.join(failed)}" if failed else "")))
     if record.get("failure"):
-        lines.append(("cause", f"{record.get('failed_stage', '?')}: {record['failure']}"))
+        lines.append(("cause", f"{shown(record.get('failed_stage'))}: {record['failure']}"))
     if record.get("release_path") and quality and record.get("outputs"):  # written with the data files
         lines.append((REPORT_LABEL, f"{record['release_path']}/quality/report.html"))
     if record.get("release_path"):
@@ -115,9 +121,9 @@ def run_markdown(records: list[dict[str, Any]]) -> str:
         decision = r.get("decision") or {}
         quality = r.get("quality") or {}
         rows.append(
-            f"| {r.get('dataset', {}).get('id', '?')} | {r['status']} | {r.get('rows_in', '—')} → "
-            f"{r.get('rows_out', '—')} | {decision.get('declared_class', '—')} → "
-            f"{decision.get('published_class', '—')} | "
+            f"| {r.get('dataset', {}).get('id', '?')} | {r['status']} | {shown(r.get('rows_in'))} → "
+            f"{shown(r.get('rows_out'))} | {shown(decision.get('declared_class'))} → "
+            f"{shown(decision.get('published_class'))} | "
             f"{'passed' if quality.get('passed') else ('failed' if quality else '—')} | "
             f"{(r.get('failure') or '').replace('|', '/')} |"
         )
@@ -127,7 +133,7 @@ def run_markdown(records: list[dict[str, Any]]) -> str:
 
 def quality_rows(quality: dict[str, Any]) -> list[dict[str, Any]]:
     return [
-        {"expectation": o["expectation"], "column": o.get("column") or "", "severity": o["severity"],
+        {"expectation": o["expectation"], "column": o.get("column") or NONE, "severity": o["severity"],
          "outcome": "passed" if o["success"] else "failed", "message": o["message"]}
         for o in quality.get("outcomes", [])
     ]

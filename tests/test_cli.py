@@ -57,15 +57,18 @@ def test_scan_reads_gbk_and_xlsx(tmp_path):
 
 def test_scan_of_a_missing_file_is_one_line():
     result = CliRunner().invoke(main, ["scan", "nowhere.csv"])
-    assert result.exit_code == 1
-    assert result.output.strip() == "Error: no such file: nowhere.csv"
+    assert result.exit_code == 2  # a missing file is invalid input, as in every command
+    assert result.output.strip() == "error: no such file: nowhere.csv"
 
 
-def test_propose_writes_a_draft_that_check_accepts(tmp_path):
+def test_propose_writes_a_draft_that_check_accepts_once_filled_in(tmp_path):
     draft = tmp_path / "draft.yaml"
     result = invoke("propose", str(SAMPLES / "social_insurance.csv"), "--out", str(draft),
                     "--policy", str(ROOT / "configs" / "policy.yaml"))
     assert result.exit_code == 0
+    checked = CliRunner().invoke(main, ["check", str(draft), "--policy", str(ROOT / "configs" / "policy.yaml")])
+    assert checked.exit_code == 2 and checked.output.count("fill in the 待填写 placeholder") == 5, checked.output
+    draft.write_text(draft.read_text(encoding="utf-8").replace("待填写：", ""), encoding="utf-8")
     checked = invoke("check", str(draft), "--policy", str(ROOT / "configs" / "policy.yaml"))
     assert checked.exit_code == 0, checked.output
     text = draft.read_text(encoding="utf-8")
@@ -98,3 +101,22 @@ def test_keygen_never_overwrites_a_key(tmp_path):
     assert CliRunner().invoke(main, ["keygen", "--out", str(key)]).exit_code == 2
     assert invoke("keygen", "--out", str(key), "--if-missing").exit_code == 0
     assert key.read_bytes() == first and (key.stat().st_mode & 0o777) == 0o600
+
+
+def test_help_lists_every_command_whole_and_the_exit_codes():
+    result = invoke("--help")
+    assert "Applications for conditionally open datasets (Art. 13/14)" in " ".join(result.output.split())
+    assert "Objections to published data (Art. 12)" in " ".join(result.output.split())
+    assert "2  usage or invalid input, including a missing file" in result.output
+    for command in ("scan", "check", "release", "catalog", "access"):
+        assert "Exit codes (every command)" in invoke(command, "--help").output, command
+
+
+def test_a_missing_file_is_exit_2_in_every_command(tmp_path):
+    missing = str(tmp_path / "nowhere.csv")
+    for args in (["scan", missing], ["propose", missing, "--policy", str(ROOT / "configs" / "policy.yaml")],
+                 ["check", missing], ["release", missing],
+                 ["validate", missing, "--spec", str(ROOT / "configs" / "datasets" / "social-insurance.yaml")],
+                 ["risk", missing, "--qi", "a"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, (args, result.output)

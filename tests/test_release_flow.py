@@ -244,3 +244,32 @@ def test_surrogates_are_published_and_never_equal_the_originals(prefect_harness,
     assert (joined["身份证号"] != joined["身份证号_raw"]).all()
     assert (joined["姓名"] != joined["姓名_raw"]).all()
     assert joined["身份证号"].str.fullmatch(r"\d{17}[\dX]").all()
+
+
+def test_each_stage_logs_its_rows_and_seconds_to_prefect(demo):
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterTaskRunId
+
+    found: list[str] = []
+    for _ in range(20):
+        with get_client(sync_client=True) as client:
+            found = [log.message for log in client.read_logs(
+                log_filter=LogFilter(task_run_id=LogFilterTaskRunId(is_null_=False)), limit=200)]
+        if any(m.startswith("detect: 2000 rows in ") for m in found):
+            break
+        time.sleep(0.5)
+    assert any(re.fullmatch(r"detect: 2000 rows in \d+\.\d s", m) for m in found), found[:20]
+    assert any(re.fullmatch(r"extract: 2000 rows in \d+\.\d s", m) for m in found)
+    assert not any(ID_PATTERN.search(m) for m in found)
+
+
+def test_no_none_in_the_prefect_run_summary(demo):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        summary = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["release-run-summary"])))
+    assert summary and not any("None" in a.data for a in summary)

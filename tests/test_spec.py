@@ -41,7 +41,7 @@ def test_an_unknown_key_is_named_with_its_file(tmp_path):
     path = write_spec(tmp_path, **{"privacy.kk": 5})
     with pytest.raises(SpecError) as error:
         load_spec(path)
-    assert str(error.value) == f"{path}: privacy.kk: unknown key"
+    assert str(error.value) == f"{path}: privacy.kk: unknown key (did you mean 'k'?)"
 
 
 def test_a_bad_value_says_what_was_expected(tmp_path):

@@ -9,6 +9,7 @@ import pandas as pd
 from anonymizers.guard import (
     Chunks,
     Verdict,
+    columns,
     curable,
     leaks,
     masks,
@@ -24,7 +25,6 @@ from catalog.record import Check, ColumnFinding, ColumnPlan, Decision
 from detectors import vocabulary
 
 NUMERIC_SHARE = 0.9
-PERSON_QUASI = frozenset({"gender", "birth_date", "age", "ethnicity", "education", "marital", "politics"})
 MEASURE_VALUES = 150  # more distinct numbers than this in a chunk: a measure, not a category
 MASK_SAMPLE = 50_000  # distinct masked values evaluated per column
 
@@ -94,69 +94,15 @@ class Assessment:
 
     # -- what a column is -------------------------------------------------------------------------
     def _about_people(self) -> bool:
-        """Are the records about people, whatever the declared basis says? Yes when a column holds an
-        entity only people have (a name, a resident ID, a card …) or a quasi-identifier only people have
-        (sex, birth date, age, ethnicity, education, marital status), unless each row is an organisation
-        keyed by its own unique credit code (an enterprise register names its legal representative; it
-        is not a register of people)."""
-        from detectors.headers import quasi_hint
-
-        person_only = vocabulary.person_only()
-        people = any(e in person_only for e in self.input_entities.values()) or any(
-            c.quasi_identifier and quasi_hint(c.name) in PERSON_QUASI for c in self.input_profile.columns)
-        if not people:
-            people = bool(self._person_values())
-        if not people:
-            return False
-        codes = [name for name, e in self.input_entities.items() if e == "CN_USCC"]
-        codes += [c.name for c in self.input_profile.columns if c.primary == "CN_USCC"]
-        from anonymizers.classes import count_classes
-
-        for name in set(codes):
-            counter = count_classes(self.input_chunks([name]), [name])
-            if counter.records and counter.classes / counter.records >= 0.95:
-                return False
-        return True
-
-    def _person_values(self) -> list[str]:
-        """Columns whose values are mostly sex, ethnicity, education or marital categories."""
-        from detectors.values import QUASI_VALUES
-
-        found = []
-        for chunk in self.input_chunks():
-            for name in chunk.columns:
-                text = chunk[name].astype("string").dropna().head(2000)
-                if len(text) and any(text.str.fullmatch(QUASI_VALUES[k]).mean() >= 0.8
-                                     for k in ("gender", "ethnicity", "education", "marital")):
-                    found.append(str(name))
-            return found
-        return found
-
-    def _kinds(self, column) -> set[str]:  # noqa: ANN001 - a detectors ColumnProfile
-        kinds = set()
-        types = {e.type for e in column.entities}
-        plan = self.by_column.get(column.name)
-        declared = {plan.entity, plan.detected} if plan else set()
-        if (types | declared) & self.direct:
-            kinds.add("direct_identifier")
-        if vocabulary.RECORD_IDENTIFIER in types:
-            kinds.add("record_identifier")
-        if column.quasi_identifier:
-            kinds.add("quasi_identifier")
-        return kinds
+        return columns.about_people(self.input_profile, self.input_entities, self.input_chunks)
 
     # -- checks ------------------------------------------------------------------------------------
     def never_raw(self) -> Check:
         hits = []
-        for column in self.output_profile.columns:
-            for item in column.evidence:
-                if item.type not in self.rules.never_raw or item.matches == 0:
-                    continue
-                if self.surrogates.get(column.name) == item.type:
-                    continue
-                hits.append(f"{column.name}: {item.matches} raw {item.type}")
-                self.residual.append(ColumnFinding(column=column.name, entity=item.type,
-                                                   share=round(item.share, 4), score=1.0))
+        for hit in columns.raw_hits(self.output_profile.columns, self.rules.never_raw, self.surrogates):
+            hits.append(f"{hit.column}: {hit.matches} raw {hit.entity}")
+            self.residual.append(ColumnFinding(column=hit.column, entity=hit.entity, share=round(hit.share, 4),
+                                               score=1.0))
         figure = "no never-raw identifier in any published cell" if not hits else "; ".join(hits)
         return Check(name="never_raw", passed=not hits, figure=figure,
                      requirement=f"no cell of any column, kept ones included, holds {sorted(self.rules.never_raw)}")
@@ -193,22 +139,11 @@ class Assessment:
                                  "identifier outside columns published as is")
 
     def coverage(self) -> Check:
-        problems, waived = [], {}
-        quasi = set(self.rules.quasi_identifiers)
-        for column in self.input_profile.columns:
-            kinds = self._kinds(column)
-            plan = self.by_column.get(column.name)
-            if not kinds or plan is None or plan.action != "keep":
-                continue
-            if "direct_identifier" in kinds:
-                continue  # judged by direct_identifiers / rescan: a direct identifier cannot be waived
-            if column.name in quasi:
-                continue
-            if column.name in self.rules.waivers:
-                waived[column.name] = sorted(kinds)[0]
-                continue
-            problems.append(f"{column.name} ({' and '.join(sorted(kinds)).replace('_', ' ')}) is published raw")
-            self.figures.setdefault("uncovered", []).append({"column": column.name, "kinds": sorted(kinds)})
+        uncovered, waived = columns.uncovered_columns(self.input_profile, self.by_column, self.direct,
+                                                      self.rules.quasi_identifiers, self.rules.waivers)
+        problems = [u.describe() for u in uncovered]
+        for u in uncovered:
+            self.figures.setdefault("uncovered", []).append({"column": u.column, "kinds": list(u.kinds)})
         self.waivers = waivers_of(self.rules, waived)
         self.figures["waivers"] = len(waived)
         figure = (f"every detected identifier or quasi-identifier column is treated, declared or waived"
@@ -219,11 +154,9 @@ class Assessment:
 
     def direct_identifiers(self) -> Check:
         allowed = self.rules.target_rules.direct_identifier_actions if self.rules.target_rules else frozenset()
-        direct = [(c.name, self.by_column[c.name]) for c in self.input_profile.columns
-                  if "direct_identifier" in self._kinds(c) and c.name in self.by_column]
         # Prose is scrubbed span by span with the class's actions; the rescan and leak search verify it.
-        bad = [(name, p) for name, p in direct if p.action not in allowed and p.action != "scrub"]
-        figure = (f"{len(direct) - len(bad)} of {len(direct)} direct-identifier columns treated"
+        bad, total = columns.untreated_direct(self.input_profile, self.by_column, self.direct, allowed)
+        figure = (f"{total - len(bad)} of {total} direct-identifier columns treated"
                   + (": " + ", ".join(f"{n} ({p.detected or p.entity}) is '{p.action}'" for n, p in bad)
                      if bad else ""))
         return Check(name="direct_identifiers", passed=not bad, figure=figure,

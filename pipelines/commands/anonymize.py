@@ -18,7 +18,8 @@ from typing import Any, NoReturn
 
 import click
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from pipelines.exits import EXIT_FAILED, EXIT_USAGE  # one set for every command
+
 # The names anonymizers.metrics.METRICS accepts (spelled out so `kaifang --help` needs no pandas import).
 METRIC_CHOICES = ("entropy", "loss", "discernibility", "precision", "monotonic_entropy")
 

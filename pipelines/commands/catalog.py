@@ -12,7 +12,7 @@ import click
 
 from catalog.vocab import CLASS_ZH
 
-CATALOG_HELP = "Catalog folder [default: $KAIFANG_CATALOG or ./catalog-out]."
+CATALOG_HELP = "Catalog folder [default: $KAIFANG_CATALOG, else the project's catalog-out]."
 INDEX_HELP = "SQLAlchemy URL of the index [default: $KAIFANG_INDEX_URL or SQLite in the catalog folder]."
 
 
@@ -22,9 +22,10 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def _store(catalog_dir: Path | None, index_url: str | None, must_exist: bool = True) -> Any:
-    from catalog.store import CatalogStore, default_catalog_dir
+    from catalog.store import CatalogStore
+    from pipelines.project import catalog_dir as project_catalog
 
-    folder = (catalog_dir or default_catalog_dir()).resolve()
+    folder = project_catalog(catalog_dir)
     if must_exist and not (folder / "datasets").is_dir():
         _fail(f"no catalog at {folder} (run `kaifang release` first, or pass --catalog DIR)")
     return CatalogStore(folder, index_url)

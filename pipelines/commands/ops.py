@@ -13,9 +13,9 @@ import click
 from pipelines.deploy import DEFAULT_RETRIES, DEFAULT_RETRY_DELAY, REASSESS_CRON, WORK_POOL, default_timezone
 from pipelines.environment import state_dir
 
-DEFAULT_POLICY = "configs/policy.yaml"
-DEFAULT_SPECS = "configs/datasets"
-CATALOG_HELP = "Catalog folder [default: $KAIFANG_CATALOG or ./catalog-out]."
+POLICY_HELP = "Release policy [default: the project's configs/policy.yaml]."
+SPECS_HELP = "[default: the project's configs/datasets]"
+CATALOG_HELP = "Catalog folder [default: $KAIFANG_CATALOG, else the project's catalog-out]."
 INDEX_HELP = "SQLAlchemy URL of the index [default: $KAIFANG_INDEX_URL or SQLite in the catalog folder]."
 
 
@@ -25,16 +25,34 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def _catalog(catalog_dir: Path | None) -> Path:
-    from catalog.store import default_catalog_dir
+    from pipelines.project import catalog_dir as project_catalog
 
-    return (catalog_dir or default_catalog_dir()).resolve()
+    return project_catalog(catalog_dir)
+
+
+def _project_environment() -> dict[str, str]:
+    """$KAIFANG_PROJECT for flow-run processes, so they use the project this command found."""
+    from pipelines.project import PROJECT_ENV, current
+
+    project = current()
+    return {PROJECT_ENV: str(project.root)} if project is not None else {}
+
+
+def _specs_and_policy(target: Path | None, policy: Path | None) -> tuple[Path, Path]:
+    """TARGET, else the project's spec folder; --policy, else the project's (exit 2 without a project)."""
+    from pipelines.commands.release import project_policy
+    from pipelines.project import locate
+
+    policy = project_policy(policy, target)
+    project = locate(target)
+    return (target or (project.specs if project else Path("configs/datasets"))), policy
 
 
 def _deployment_options(command: Any) -> Any:
     options = [
         click.option("--catalog", "catalog_dir", type=click.Path(path_type=Path), help=CATALOG_HELP),
-        click.option("--policy", type=click.Path(path_type=Path), default=DEFAULT_POLICY, show_default=True,
-                     help="Release policy the runs use (read at every run)."),
+        click.option("--policy", type=click.Path(path_type=Path),
+                     help="Release policy the runs use (read at every run) [default: the project's]."),
         click.option("--timezone", default=default_timezone, show_default="$KAIFANG_TIMEZONE or Asia/Shanghai",
                      help="Time zone of the cron schedules."),
         click.option("--retries", type=click.IntRange(0, 10), default=DEFAULT_RETRIES, show_default=True,
@@ -50,11 +68,12 @@ def _deployment_options(command: Any) -> Any:
     return command
 
 
-def _plan(target: Path, catalog_dir: Path | None, policy: Path, timezone: str, retries: int, retry_delay: float,
-          reassess_cron: str, no_reassess: bool, every: float | None = None):
+def _plan(target: Path | None, catalog_dir: Path | None, policy: Path | None, timezone: str, retries: int,
+          retry_delay: float, reassess_cron: str, no_reassess: bool, every: float | None = None):
     from pipelines.deploy import DeployError, DeploymentOptions, check_cron, check_timezone, plan_deployments
     from pipelines.spec import SpecError, load_policy
 
+    target, policy = _specs_and_policy(target, policy)
     if not target.exists():
         _fail(f"no such spec file or folder: {target}")
     if not policy.is_file():
@@ -100,13 +119,13 @@ def _need_server() -> str:
 
 
 @click.command()
-@click.argument("target", required=False, default=DEFAULT_SPECS, type=click.Path(path_type=Path))
+@click.argument("target", required=False, type=click.Path(path_type=Path))
 @_deployment_options
 @click.option("--pool", default=WORK_POOL, show_default=True, help="Process work pool (created when missing).")
 @click.option("--dry-run", is_flag=True, help="Print the deployments and their schedules; register nothing.")
-def deploy(target: Path, catalog_dir: Path | None, policy: Path, timezone: str, retries: int, retry_delay: float,
-           reassess_cron: str, no_reassess: bool, pool: str, dry_run: bool) -> None:
-    """Create one Prefect deployment per release spec in TARGET [default: configs/datasets].
+def deploy(target: Path | None, catalog_dir: Path | None, policy: Path | None, timezone: str, retries: int,
+           retry_delay: float, reassess_cron: str, no_reassess: bool, pool: str, dry_run: bool) -> None:
+    """Create one Prefect deployment per release spec in TARGET [default: the project's configs/datasets].
 
     Each runs on the schedule of the spec's update_frequency (daily 02:xx, weekly Monday 03:xx, monthly
     on the 1st 04:xx, quarterly, semiannual, annual; 'realtime' every 15 minutes; 'irregular' and
@@ -138,7 +157,8 @@ def deploy(target: Path, catalog_dir: Path | None, policy: Path, timezone: str, 
     if dry_run:
         return
     api = _need_server()
-    options.job_variables = {"working_dir": str(Path.cwd()), "env": flow_run_environment(state_dir())}
+    options.job_variables = {"working_dir": str(Path.cwd()), "env": {**flow_run_environment(state_dir()),
+                                                                      **_project_environment()}}
     if ensure_work_pool(pool):
         click.echo(f"Created the process work pool '{pool}'.")
     for deployment in build_deployments(plans, options, work_pool=pool):
@@ -156,14 +176,14 @@ def deploy(target: Path, catalog_dir: Path | None, policy: Path, timezone: str, 
 
 
 @click.command()
-@click.argument("target", required=False, default=DEFAULT_SPECS, type=click.Path(path_type=Path))
+@click.argument("target", required=False, type=click.Path(path_type=Path))
 @_deployment_options
 @click.option("--every", type=click.FloatRange(min=1), metavar="SECONDS",
               help="Run every deployment every SECONDS instead of its schedule (for trials).")
 @click.option("--limit", type=click.IntRange(1), default=2, show_default=True, help="Runs at the same time.")
-def serve(target: Path, catalog_dir: Path | None, policy: Path, timezone: str, retries: int, retry_delay: float,
-          reassess_cron: str, no_reassess: bool, every: float | None, limit: int) -> None:
-    """Serve the release deployments of TARGET [default: configs/datasets] from this process.
+def serve(target: Path | None, catalog_dir: Path | None, policy: Path | None, timezone: str, retries: int,
+          retry_delay: float, reassess_cron: str, no_reassess: bool, every: float | None, limit: int) -> None:
+    """Serve the release deployments of TARGET [default: the project's configs/datasets] from this process.
 
     Registers the same deployments as `kaifang deploy` (without a work pool) and runs them as
     their schedules come due, until interrupted (Ctrl-C pauses their schedules). Needs a Prefect
@@ -181,12 +201,16 @@ def serve(target: Path, catalog_dir: Path | None, policy: Path, timezone: str, r
                  "PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL"):
         os.environ[name] = os.environ.get("KAIFANG_SERVE_LOG_LEVEL", "INFO")
     os.environ["KAIFANG_STATE"] = str(state_dir())  # flow-run processes find the key wherever they start
+    os.environ.update(_project_environment())  # … and the project (its lexicon)
     plans, options = _plan(target, catalog_dir, policy, timezone, retries, retry_delay, reassess_cron, no_reassess,
                            every)
     api = _need_server()
     from prefect import serve as prefect_serve
 
     from pipelines.deploy import build_deployments, clear_schedules, ui_url, unscheduled
+    from pipelines.progress import quiet_runner_logs
+
+    quiet_runner_logs()
 
     click.echo(f"Serving {len(plans)} release deployment(s){'' if no_reassess else ' and the re-assessment'} "
                f"against {api}:")
@@ -259,7 +283,7 @@ def approve(flow_run_id: str | None, steward: str | None, reason: str | None, re
         if not keyset:
             _fail(f"flow run {flow_run_id} is not waiting for a steward (state {run.state_name})", 1)
         if show:
-            click.echo(client.read_flow_run_input(run.id, keyset["description"]))
+            click.echo(readable(client.read_flow_run_input(run.id, keyset["description"])))
             return
         if not (steward or "").strip() or not (reason or "").strip():
             _fail("give --steward NAME and --reason TEXT: both are recorded with the decision")
@@ -268,6 +292,18 @@ def approve(flow_run_id: str | None, steward: str | None, reason: str | None, re
     if response.status.value != "ACCEPT":
         _fail(f"the server did not resume {flow_run_id}: {response.details}", 1)
     click.echo(f"{'Refused' if refuse else 'Approved'} as {steward}; the release of {run.name} carries on.")
+
+
+def readable(stored: Any) -> str:
+    """A stored run input as a person reads it: Prefect keeps the decision record (Markdown) as a JSON
+    string, which printed raw shows quotes and literal \\n."""
+    try:
+        value = json.loads(stored) if isinstance(stored, str) else stored
+    except ValueError:
+        return str(stored)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, indent=1)
 
 
 # ----- kaifang audit --------------------------------------------------------------------------------
@@ -384,14 +420,14 @@ def audit_show(dataset_id: str, catalog_dir: Path | None, index_url: str | None,
 
 
 @click.command()
-@click.argument("target", required=False, default=DEFAULT_SPECS, type=click.Path(path_type=Path))
+@click.argument("target", required=False, type=click.Path(path_type=Path))
 @click.option("--catalog", "catalog_dir", type=click.Path(path_type=Path), help=CATALOG_HELP)
-@click.option("--policy", type=click.Path(path_type=Path), default=DEFAULT_POLICY, show_default=True)
+@click.option("--policy", type=click.Path(path_type=Path), help=POLICY_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the report rows as JSON.")
-def reassess(target: Path, catalog_dir: Path | None, policy: Path, as_json: bool) -> None:
+def reassess(target: Path | None, catalog_dir: Path | None, policy: Path | None, as_json: bool) -> None:
     """Which not-open and conditional datasets would now qualify for a more open class (Art. 9)?
 
-    For each spec in TARGET [default: configs/datasets] whose dataset is not open or conditional
+    For each spec in TARGET [default: the project's configs/datasets] whose dataset is not open or conditional
     now (in the catalog, else as declared), reruns extract → detect → classify → desensitize →
     verify → decide in a scratch folder with the target one step more open, and reports the
     decision and its failed checks. Publishes nothing; the scratch files are deleted. Exit code 0,
@@ -406,6 +442,7 @@ def reassess(target: Path, catalog_dir: Path | None, policy: Path, as_json: bool
     from pipelines.reassess import reassess_catalog, report_rows
     from pipelines.spec import SpecError, load_policy
 
+    target, policy = _specs_and_policy(target, policy)
     if not target.exists():
         _fail(f"no such spec file or folder: {target}")
     try:

@@ -9,18 +9,17 @@ from pathlib import Path
 import click
 
 from pipelines.environment import state_dir
+from pipelines.exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
-DEFAULT_POLICY = "configs/policy.yaml"
-CATALOG_HELP = "Catalog folder to publish into [default: $KAIFANG_CATALOG or ./catalog-out]."
+DEFAULT_POLICY = "configs/policy.yaml"  # inside the project folder (pipelines/project.py)
+POLICY_HELP = "Release policy: entity defaults, class thresholds [default: the project's configs/policy.yaml]."
+CATALOG_HELP = "Catalog folder to publish into [default: $KAIFANG_CATALOG, else the project's catalog-out]."
 
 
 def default_catalog() -> Path:
-    from catalog.store import default_catalog_dir
+    from pipelines.project import catalog_dir
 
-    return Path(default_catalog_dir())
-
-
-EXIT_USAGE = 2
+    return catalog_dir(None)
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> None:
@@ -28,11 +27,23 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
     sys.exit(code)
 
 
+def project_policy(policy: Path | None, anchor: Path | None) -> Path:
+    """``--policy``, else the policy of the project at or above ``anchor``; exit 2 when there is none."""
+    from pipelines.project import ProjectError, policy_path
+
+    try:
+        path = policy_path(policy, anchor)
+    except ProjectError as exc:
+        _fail(str(exc))
+    if not path.is_file():
+        _fail(f"policy file not found: {path}")
+    return path
+
+
 @click.command()
 @click.argument("targets", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--catalog", "catalog_dir", type=click.Path(path_type=Path), help=CATALOG_HELP)
-@click.option("--policy", type=click.Path(path_type=Path), default=DEFAULT_POLICY, show_default=True,
-              help="Release policy: entity defaults, class thresholds.")
+@click.option("--policy", type=click.Path(path_type=Path), help=POLICY_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the release records as JSON instead of a summary.")
 @click.option("--approve-as", metavar="NAME",
               help="Steward who approves any change of open class in this run [default: you, the operator].")
@@ -43,8 +54,9 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
               help="Retries of a SQL source that cannot be reached (never of a bad file).")
 @click.option("--retry-delay", type=click.FloatRange(0), default=5.0, show_default=True,
               help="Seconds before the first retry; doubled for each next one.")
-def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path, as_json: bool, approve_as: str | None,
-            approve_reason: str | None, wait_for_approval: bool, retries: int, retry_delay: float) -> None:
+def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path | None, as_json: bool,
+            approve_as: str | None, approve_reason: str | None, wait_for_approval: bool, retries: int,
+            retry_delay: float) -> None:
     """Release datasets: each TARGET is a spec file or a folder of specs.
 
     Every dataset goes extract → detect → classify → desensitize → verify → validate → publish.
@@ -67,13 +79,12 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path, a
 
     from pipelines.flows import release_folder
     from pipelines.prefect_server import PrefectStartupError, prefect_session
-    from pipelines.summary import dataset_text
-
-    catalog_dir = (catalog_dir or default_catalog()).resolve()
-    if not policy.is_file():
-        _fail(f"policy file not found: {policy}")
+    from pipelines.progress import flush_run_logs
     from pipelines.spec import spec_paths
+    from pipelines.summary import dataset_text, shown
 
+    policy = project_policy(policy, targets[0])
+    catalog_dir = (catalog_dir or default_catalog()).resolve()
     for target in targets:
         if not target.exists():
             _fail(f"no such spec file or folder: {target}")
@@ -90,6 +101,7 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path, a
                                               progress=not as_json, approval="wait" if wait_for_approval else "auto",
                                               approve_as=approve_as, approve_reason=approve_reason, retries=retries,
                                               retry_delay_seconds=retry_delay))
+            flush_run_logs()
     except PrefectStartupError as exc:
         _fail(f"nothing was released: {exc}", code=1)
     if as_json:
@@ -102,94 +114,41 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path, a
         click.echo(f"{published} of {len(results)} datasets published or unchanged.")
         for record in results:
             if record["status"] not in {"published", "unchanged"}:
-                click.echo(f"{record['dataset']['id']}: {record['status']}: {record.get('failure')}", err=True)
+                click.echo(f"{record['dataset']['id']}: {record['status']}: {shown(record.get('failure'))}", err=True)
     if any(r.get("failed_stage") == "check" for r in results):
         sys.exit(EXIT_USAGE)
-    sys.exit(0 if all(r["status"] in {"published", "unchanged"} for r in results) else 1)
-
-
-def _source_problem(loaded, roots: list[str]) -> str | None:
-    """Why the release would refuse this source before reading it (outside the roots, a writing query)."""
-    import sqlalchemy as sa
-
-    from pipelines.extract import SourceError
-    from pipelines.sql_source import QueryRefused, backend, check_read_only
-
-    try:
-        loaded.source_path(roots)
-        sql = loaded.spec.source.sql
-        if sql is not None and sql.query:
-            check_read_only(sql.query, backend(sa.make_url(loaded.sql_url())))
-    except (SourceError, QueryRefused) as problem:
-        return str(problem)
-    except sa.exc.ArgumentError:
-        return "the SQL URL is not a valid SQLAlchemy URL"
-    return None
+    sys.exit(EXIT_OK if all(r["status"] in {"published", "unchanged"} for r in results) else EXIT_FAILED)
 
 
 @click.command()
-@click.argument("targets", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--policy", type=click.Path(path_type=Path), default=DEFAULT_POLICY, show_default=True)
-def check(targets: tuple[Path, ...], policy: Path) -> None:
-    """Validate release specs (files or folders of *.yaml) and the policy, without running anything.
-
-    Prints one line per spec; a bad spec gets the file, the key and what was expected.
-    Exit code 0 when all are valid, 2 otherwise.
-    """
-    from pipelines.spec import SpecError, check_against_policy, load_policy, load_spec, spec_paths
-
-    ok = True
-    rules = None
-    try:
-        rules, _ = load_policy(policy)
-    except SpecError as exc:
-        click.echo(f"invalid  {exc}", err=True)
-        ok = False
-    paths = [p for t in targets for p in spec_paths(t)]
-    if not paths:
-        _fail("no spec files found in " + ", ".join(map(str, targets)))
-    for path in paths:
-        try:
-            loaded = load_spec(path)
-            if rules is not None:
-                check_against_policy(loaded, rules, policy)
-        except SpecError as exc:
-            click.echo(f"invalid  {exc}", err=True)
-            ok = False
-            continue
-        source = loaded.spec.source
-        where = str(loaded.resolve(source.file.path)) if source.file else "SQL: " + loaded.spec.source.sql.url
-        if source.file and not loaded.resolve(source.file.path).is_file():
-            click.echo(f"warning  {path}: source.file.path: no file at {where}", err=True)
-        elif problem := _source_problem(loaded, rules.source_roots if rules else []):
-            click.echo(f"invalid  {path}: source: {problem}", err=True)
-            ok = False
-            continue
-        click.echo(f"ok       {path} ({loaded.spec.id}, {loaded.spec.open_class.declared.value}"
-                   f" → {loaded.spec.open_class.effective_target.value})")
-    sys.exit(0 if ok else 2)
-
-
-@click.command()
-@click.option("--out", type=click.Path(path_type=Path), default=Path("configs/samples"), show_default=True,
-              help="Folder to write the sample sources into.")
-def samples(out: Path) -> None:
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Folder to write the sample sources into [default: the project's configs/samples].")
+@click.option("--roster", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE.csv",
+              help="Write only a 2,000-row minimum-living-allowance roster (GBK CSV) to FILE, as an agency "
+                   "exports it (docs/steward.md).")
+def samples(out: Path | None, roster: Path | None) -> None:
     """Regenerate the built-in Jinan sample sources (deterministic: same bytes every time)."""
-    from pipelines.samples import write_samples
+    from pipelines.project import locate
+    from pipelines.samples import write_roster, write_samples
 
-    for path in write_samples(out):
+    if roster is not None:
+        click.echo(f"wrote {write_roster(roster)}: 2000 rows, GBK")
+        return
+    project = locate()
+    for path in write_samples(out or (project.root if project else Path.cwd()) / "configs" / "samples"):
         click.echo(f"wrote {path}")
 
 
 @click.command()
-@click.option("--out", type=click.Path(path_type=Path), help="Key file [default: .kaifang/pseudonym.key].")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Key file [default: $KAIFANG_KEY_FILE, else the project's .kaifang/pseudonym.key].")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the key file exists.")
 def keygen(out: Path | None, if_missing: bool) -> None:
     """Create a pseudonymization key file (mode 600), kept apart from every output.
 
     Releases read the key from $KAIFANG_PSEUDONYM_KEY, else the file named by $KAIFANG_KEY_FILE,
-    else .kaifang/pseudonym.key. The same key keeps pseudonyms stable across releases; a new key
-    changes them all.
+    else .kaifang/pseudonym.key in the project folder. The same key keeps pseudonyms stable across
+    releases; a new key changes them all.
     """
     from anonymizers.keys import write_new_key
 
@@ -202,4 +161,31 @@ def keygen(out: Path | None, if_missing: bool) -> None:
     click.echo(f"wrote {path}")
 
 
-commands = [release, check, samples, keygen]
+@click.command()
+@click.argument("folder", required=False, default=Path("."), type=click.Path(path_type=Path, file_okay=False))
+@click.option("--agency", metavar="NAME", help="The agency's name, written into the example spec as publisher.")
+def init(folder: Path, agency: str | None) -> None:
+    """Create a project folder for an agency: policy, an example spec, a key, and what to do next.
+
+    FOLDER [default: the current folder] gets kaifang.toml (the marker every command looks for
+    from the spec's folder upwards), configs/policy.yaml (the package's default policy, to adapt),
+    configs/lexicons/trade_secret.yaml, configs/datasets/example.yaml (a spec to copy) and
+    .kaifang/pseudonym.key (mode 600). Files already there are kept.
+    """
+    from pipelines.project import init_project
+
+    folder = folder.expanduser().resolve()
+    if folder.exists() and not folder.is_dir():
+        _fail(f"{folder} exists and is not a folder")
+    for path, created in init_project(folder, agency):
+        click.echo(f"{'wrote' if created else 'kept '} {path}")
+    click.echo(f"""
+Project ready at {folder}. Next:
+  1. kaifang scan EXPORT.csv                       what personal fields does the export hold?
+  2. kaifang propose EXPORT.csv --out {folder / 'configs' / 'datasets' / 'NAME.yaml'}
+  3. edit the 待填写 lines of that spec, then: kaifang check {folder / 'configs' / 'datasets'}
+  4. kaifang release {folder / 'configs' / 'datasets'}
+Adapt configs/policy.yaml to the agency's rules first. Keep .kaifang/pseudonym.key out of every release.""")
+
+
+commands = [release, samples, keygen, init]

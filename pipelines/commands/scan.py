@@ -14,7 +14,8 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from pipelines.commands.release import DEFAULT_POLICY
+from pipelines.commands.release import POLICY_HELP, project_policy
+from pipelines.exits import EXIT_USAGE
 
 
 def _chunks(path: Path, sample: int | None) -> Iterator[pd.DataFrame]:
@@ -37,11 +38,17 @@ def _profile(path: Path, sample: int | None):
     from pipelines.extract import SourceError
 
     if not path.is_file():
-        raise click.ClickException(f"no such file: {path}")
+        _usage_error(f"no such file: {path}")
     try:
         return profile_chunks(_chunks(path, sample), lexicon=load_lexicon())
     except SourceError as exc:
-        raise click.ClickException(f"{path}: {exc}") from None
+        _usage_error(f"{path}: {exc}")
+
+
+def _usage_error(message: str) -> None:
+    """Bad input (a missing or unreadable file) is exit code 2, as in every command."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
 
 
 @click.command()
@@ -89,10 +96,10 @@ def _slug(name: str) -> str:
 
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--policy", type=click.Path(path_type=Path), default=DEFAULT_POLICY, show_default=True)
+@click.option("--policy", type=click.Path(path_type=Path), help=POLICY_HELP)
 @click.option("--sample", type=click.IntRange(min=1), help="Scan only the first N rows.")
 @click.option("--out", type=click.Path(path_type=Path), help="Write the draft here instead of printing it.")
-def propose(file: Path, policy: Path, sample: int | None, out: Path | None) -> None:
+def propose(file: Path, policy: Path | None, sample: int | None, out: Path | None) -> None:
     """Print a draft release spec for FILE, for a steward to edit and check.
 
     Detected columns get the policy's default action for their entity; likely quasi-identifiers
@@ -101,12 +108,15 @@ def propose(file: Path, policy: Path, sample: int | None, out: Path | None) -> N
     import yaml
 
     from detectors.propose import propose_columns
+    from pipelines.project import locate
     from pipelines.spec import SpecError, load_policy
 
+    locate(out.parent if out else None)  # the project the draft goes into: its policy and lexicon
+    policy = project_policy(policy, out.parent if out else None)
     try:
         rules, _ = load_policy(policy)
     except SpecError as exc:
-        raise click.ClickException(str(exc)) from None
+        _usage_error(str(exc))
     profile = _profile(file, sample)
     proposal = propose_columns(profile)
     columns, quasi, prose_personal = {}, [], False

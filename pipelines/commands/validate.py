@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from pipelines.commands.release import DEFAULT_POLICY
-
-EXIT_PASSED, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from pipelines.exits import EXIT_FAILED, EXIT_USAGE
+from pipelines.exits import EXIT_OK as EXIT_PASSED
 
 
 def _usage_error(message: str) -> None:
@@ -31,14 +30,19 @@ def read_table(path: Path):  # noqa: ANN201 - a pandas DataFrame; pandas is impo
     return typed
 
 
-def _policy_entities(policy: Path, explicit: bool) -> tuple[list[str], float]:
-    """Entity types never published raw, and the policy's min_share; none when no policy file is found."""
+def _policy_entities(policy: Path | None, spec_path: Path) -> tuple[list[str], float]:
+    """Entity types never published raw, and the policy's min_share: of --policy, else of the spec's
+    project; none when there is no project."""
+    from pipelines.project import locate
     from pipelines.spec import load_policy
 
-    if not policy.is_file():
-        if explicit:
-            _usage_error(f"policy file not found: {policy}")
-        return [], 0.5
+    if policy is not None and not policy.is_file():
+        _usage_error(f"policy file not found: {policy}")
+    if policy is None:
+        project = locate(spec_path)
+        if project is None or not project.policy.is_file():
+            return [], 0.5
+        policy = project.policy
     rules, _ = load_policy(policy)
     return list(rules.never_publish_raw), rules.min_share
 
@@ -59,7 +63,7 @@ def _table(summary) -> str:  # noqa: ANN001 - catalog.record.QualitySummary
 @click.option("--docs", "docs_dir", type=click.Path(path_type=Path), default=Path("quality-docs"),
               show_default=True, help="Folder for the GX Data Docs site of this validation.")
 @click.option("--policy", type=click.Path(path_type=Path), default=None,
-              help=f"Policy giving the entities never published raw [default: {DEFAULT_POLICY} if present].")
+              help="Policy giving the entities never published raw [default: the spec's project's, if any].")
 @click.option("--json", "as_json", is_flag=True, help="Print the quality summary as JSON instead of a table.")
 def validate(file: Path, spec_path: Path, docs_dir: Path, policy: Path | None, as_json: bool) -> None:
     """Check FILE against the quality gate a release of SPEC would apply.
@@ -82,7 +86,7 @@ def validate(file: Path, spec_path: Path, docs_dir: Path, policy: Path | None, a
 
     try:
         loaded = load_spec(spec_path)
-        sensitive, min_share = _policy_entities(policy or Path(DEFAULT_POLICY), explicit=policy is not None)
+        sensitive, min_share = _policy_entities(policy, spec_path)
     except SpecError as exc:
         _usage_error(str(exc))
     if not file.is_file():
