@@ -63,30 +63,39 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path, a
       kaifang release configs/datasets/social-insurance.yaml --catalog /srv/open-data
       kaifang release configs/datasets --approve-as 王敏 --approve-reason "经数据安全小组审议同意"
     """
-    import json
-
-    from pipelines.flows import release_folder
-    from pipelines.summary import dataset_text
+    from pipelines.prefect_api import configured_api, prefect_api
+    from pipelines.spec import spec_paths
 
     catalog_dir = (catalog_dir or default_catalog()).resolve()
     if not policy.is_file():
         _fail(f"policy file not found: {policy}")
-    from pipelines.spec import spec_paths
-
     for target in targets:
         if not target.exists():
             _fail(f"no such spec file or folder: {target}")
         if not spec_paths(target):
             _fail(f"no spec files (*.yaml) in {target}")
-    if wait_for_approval and not os.environ.get("PREFECT_API_URL"):
+    if wait_for_approval and not configured_api():
         _fail("--wait-for-approval needs a Prefect server a steward can reach: start one and set PREFECT_API_URL "
               "(see docs/operations.md)")
-    results = []
-    for target in targets:
-        results.extend(release_folder(str(target), str(catalog_dir), str(policy.resolve()),
-                                      progress=not as_json, approval="wait" if wait_for_approval else "auto",
-                                      approve_as=approve_as, approve_reason=approve_reason, retries=retries,
-                                      retry_delay_seconds=retry_delay))
+    with prefect_api() as api:  # the server boots while the flow's modules are imported
+        from pipelines.flows import release_folder
+
+        if api is not None:
+            api.wait()
+        results = []
+        for target in targets:
+            results.extend(release_folder(str(target), str(catalog_dir), str(policy.resolve()),
+                                          progress=not as_json, approval="wait" if wait_for_approval else "auto",
+                                          approve_as=approve_as, approve_reason=approve_reason, retries=retries,
+                                          retry_delay_seconds=retry_delay))
+    _report(results, catalog_dir, as_json)
+
+
+def _report(results: list[dict], catalog_dir: Path, as_json: bool) -> None:
+    import json
+
+    from pipelines.summary import dataset_text
+
     if as_json:
         click.echo(json.dumps(results, ensure_ascii=False, indent=1, default=str))
     else:
