@@ -37,6 +37,7 @@ from catalog.entry import published_class
 from catalog.record import DatasetMeta, ReleaseRecord, utc_now
 from catalog.staging import write_staged
 from catalog.store import CatalogStore, PublishError
+from catalog.written import describe_written
 from detectors import LexiconError
 from pipelines import stages
 from pipelines.approval import (
@@ -206,8 +207,9 @@ def publish_task(record: ReleaseRecord, frame, files: stages.WorkFiles, store: C
     def run() -> ReleaseRecord:
         if frame is None:
             return store.publish(record, None)
-        write_staged(frame, files.staged, record.columns, formats)
-        return store.publish(record, files.staged)
+        paths = write_staged(frame, files.staged, record.columns, formats)
+        written = describe_written(files.staged, paths, len(frame), [str(c) for c in frame.columns])
+        return store.publish(record, files.staged, written)
 
     return _safely("publish", run)
 
