@@ -107,6 +107,17 @@ def release(path: Path, work: Path) -> dict[str, tuple[float, float]]:
     return results
 
 
+def print_stages(results: dict[str, tuple[float, float]], base_cpu: float) -> tuple[float, float]:
+    """The per-stage table and the release's total; returns the total CPU and wall seconds."""
+    total_cpu = sum(c for c, _ in results.values())
+    total_wall = sum(w for _, w in results.values())
+    print(f"{'stage':<12} {'CPU-s':>8} {'wall s':>8} {'share':>7}")
+    for name, (cpu, wall) in results.items():
+        print(f"{name:<12} {cpu:8.1f} {wall:8.1f} {cpu / total_cpu:7.1%}")
+    print(f"{'release':<12} {total_cpu:8.1f} {total_wall:8.1f}   ({total_cpu / base_cpu:.1f}× the baseline in CPU)")
+    return total_cpu, total_wall
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -116,13 +127,8 @@ def main() -> None:
         base_cpu, base_wall = baseline(path, Path(scratch) / "copy.parquet")
         results = release(path, Path(scratch) / "run")
     verdict = results.pop("_verdict")
-    total_cpu = sum(c for c, _ in results.values())
-    total_wall = sum(w for _, w in results.values())
     print(f"rows {args.rows:,} × 13 columns; baseline read_csv → to_parquet: {base_cpu:.1f} CPU-s, {base_wall:.1f} s")
-    print(f"{'stage':<12} {'CPU-s':>8} {'wall s':>8} {'share':>7}")
-    for name, (cpu, wall) in results.items():
-        print(f"{name:<12} {cpu:8.1f} {wall:8.1f} {cpu / total_cpu:7.1%}")
-    print(f"{'release':<12} {total_cpu:8.1f} {total_wall:8.1f}   ({total_cpu / base_cpu:.0f}× the baseline in CPU)")
+    total_cpu, _ = print_stages(results, base_cpu)
     guard_cpu = results["guard"][0]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"guard: {guard_cpu:.1f} CPU-s = {guard_cpu / total_cpu:.1%} of the release, "

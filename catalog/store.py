@@ -30,7 +30,7 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -48,6 +48,7 @@ from catalog.entry import DEFAULT_BASE_URL, catalog_entry, published_class
 from catalog.files import manifest, scan_staged
 from catalog.index import as_utc, open_index
 from catalog.record import OutputFile, ReleaseRecord, utc_now
+from catalog.written import WrittenFile, check_written
 
 CATALOG_ENV = "KAIFANG_CATALOG"
 BASE_URL_ENV = "KAIFANG_BASE_URL"
@@ -214,12 +215,15 @@ class CatalogStore:
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
-    def publish(self, record: ReleaseRecord, staged: Path | None) -> ReleaseRecord:
+    def publish(self, record: ReleaseRecord, staged: Path | None,
+                written: Sequence[WrittenFile] | None = None) -> ReleaseRecord:
         """Publish a new immutable version of the dataset; see the module docstring for the layout.
 
         `staged` holds the data files (data.csv, data.parquet, data.json, or `<format>/<name>.<ext>`) and
         optionally `quality/`; it is copied, not moved, so the caller removes it per its own policy.
-        `None` publishes a metadata-only entry, which is what a not-open dataset gets.
+        `None` publishes a metadata-only entry, which is what a not-open dataset gets. `written`: the facts
+        of the staged files from their writer (`catalog.written.describe_written`); the published files are
+        then checked against them instead of being re-read through Frictionless.
         """
         dataset_id = check_dataset_id(record.dataset.id)
         cls = published_class(record)
@@ -235,7 +239,7 @@ class CatalogStore:
             work = self.root / ".staging" / f"{dataset_id}-{uuid.uuid4().hex}"
             work.parent.mkdir(exist_ok=True)
             try:
-                self._stage(draft, staged, work)
+                self._stage(draft, staged, work, written)
                 final = self.release_dir(dataset_id, draft.version or 0)
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.rename(work, final)
@@ -252,7 +256,8 @@ class CatalogStore:
             push_quietly(record, self.ckan, self.base_url)
         return record
 
-    def _stage(self, record: ReleaseRecord, staged: Path | None, work: Path) -> None:
+    def _stage(self, record: ReleaseRecord, staged: Path | None, work: Path,
+               written: Sequence[WrittenFile] | None = None) -> None:
         """Fill the work folder and the record: files, checksums, version, metadata documents."""
         dataset_id = record.dataset.id
         if staged is not None:
@@ -290,7 +295,7 @@ class CatalogStore:
         record.audit_anchor = {"seq": seq, "hash": digest}
         if record.outputs:
             (work / "datapackage.json").write_text(_json(build_datapackage(record, self.base_url)), "utf-8")
-            if self.validate and (problems := validate_package(work)):
+            if self.validate and (problems := self._problems(work, record, data, written)):
                 raise PublishError(f"{dataset_id}: files fail validation: " + "; ".join(problems[:5]))
         (work / "dataset.jsonld").write_text(_json(dataset_document(record, self.base_url)), "utf-8")
         (work / "metadata.json").write_text(record.model_dump_json(indent=2) + "\n", "utf-8")
@@ -300,6 +305,14 @@ class CatalogStore:
             write_report(record, work)
         (work / "SHA256SUMS").write_text(manifest(work), "utf-8")
         _fsync_tree(work)
+
+    @staticmethod
+    def _problems(work: Path, record: ReleaseRecord, data: list, written: Sequence[WrittenFile] | None) -> list[str]:
+        """Files written by the pipeline are held to the facts known when writing; others go through Frictionless."""
+        if written is None:
+            return validate_package(work)
+        schema = [(c.name, c.type) for c in record.columns]
+        return check_written(work, written, {f.path: (f.bytes, f.sha256) for f in data}, schema)
 
     def _next_version(self, dataset_id: str) -> int:
         rel = self.tables.releases

@@ -1,7 +1,7 @@
 """Chinese-first detection of personal and trade-secret fields, as pure functions over pandas.
 
 Entry points: :func:`profile_frame` / :func:`profile_chunks` (column level, vectorized),
-:func:`scan_text` (spans in free text, Presidio), :func:`load_lexicon` (trade-secret words),
+:func:`scan_text` / :func:`scan_texts` (spans in free text, Presidio), :func:`load_lexicon` (trade-secret words),
 :func:`propose_columns` (a suggested treatment per column for ``kaifang propose``).
 """
 
@@ -15,6 +15,13 @@ def scan_text(text: str, **kwargs):  # noqa: ANN201 - thin lazy wrapper, see det
     from detectors.scan import scan_text as _scan_text
 
     return _scan_text(text, **kwargs)
+
+
+def scan_texts(texts, **kwargs):  # noqa: ANN201 - thin lazy wrapper, see detectors.scan.scan_texts
+    """Spans of many texts at once, each distinct text analyzed once; imports Presidio only when first used."""
+    from detectors.scan import scan_texts as _scan_texts
+
+    return _scan_texts(texts, **kwargs)
 
 
 def propose_columns(profile: TableProfile) -> dict:
@@ -35,5 +42,6 @@ __all__ = [
     "profile_frame",
     "propose_columns",
     "scan_text",
+    "scan_texts",
     "validate",
 ]

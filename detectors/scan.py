@@ -10,7 +10,9 @@ quote the matched word, so they are replaced by a fixed sentence.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from presidio_analyzer import AnalyzerEngine
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
@@ -21,6 +23,7 @@ from detectors.text import fold
 
 SCORE_THRESHOLD = 0.5
 MAX_TEXT = 100_000  # longer cells are scanned in windows of this size
+RECENT_TEXTS = 65_536  # distinct texts whose spans scan_texts remembers
 
 
 @dataclass(frozen=True)
@@ -88,3 +91,25 @@ def scan_text(text: str, *, entities: list[str] | None = None, threshold: float 
             raise ScanError("span scan failed on a cell (text withheld)") from None
         spans.extend(Span(r.entity_type, r.start + offset, r.end + offset, round(float(r.score), 4)) for r in results)
     return _resolve(spans)
+
+
+@lru_cache(maxsize=RECENT_TEXTS)
+def _scan_all_entities(text: str) -> tuple[Span, ...]:
+    return tuple(scan_text(text))
+
+
+def scan_texts(texts: Sequence[str], *, entities: list[str] | None = None,
+               threshold: float = SCORE_THRESHOLD) -> list[list[Span]]:
+    """:func:`scan_text` of each text, a batch at once: each distinct text is analyzed only once.
+
+    With the default entities and threshold, the spans of the most recent distinct texts are remembered
+    across calls, so a remark repeated in every chunk of a table is analyzed once per process (spans
+    are immutable and hold no text).
+    """
+    found: dict[str, list[Span]] = {}
+    default = entities is None and threshold == SCORE_THRESHOLD
+    for text in texts:
+        if text not in found:
+            found[text] = (list(_scan_all_entities(text)) if default and isinstance(text, str)
+                           else scan_text(text, entities=entities, threshold=threshold))
+    return [found[text] for text in texts]

@@ -41,6 +41,7 @@ from catalog.ledger import BudgetExceeded
 from catalog.record import DatasetMeta, ReleaseRecord, utc_now
 from catalog.staging import CellFixes, write_staged
 from catalog.store import CatalogStore, PublishError
+from catalog.written import describe_written
 from detectors import LexiconError
 from pipelines import progress as reporting
 from pipelines import stages
@@ -227,9 +228,10 @@ def publish_task(record: ReleaseRecord, frame, files: stages.WorkFiles, store: C
         if frame is None:
             return store.publish(record, None)
         fixes = CellFixes()
-        write_staged(frame, files.staged, record.columns, formats, csv_formula_guard, fixes)
+        paths = write_staged(frame, files.staged, record.columns, formats, csv_formula_guard, fixes)
         record.cell_fixes = fixes.as_dict()
-        return store.publish(record, files.staged)
+        written = describe_written(files.staged, paths, len(frame), [str(c) for c in frame.columns])
+        return store.publish(record, files.staged, written)
 
     return _safely("publish", run)
 

@@ -119,10 +119,11 @@ def column_actions(plan: list[ColumnPlan], key: bytes | None, reference: date,
         fields = {k: v for k, v in item.params.items() if k in OperatorParams.__dataclass_fields__}
         params = OperatorParams(entity=item.entity, column=item.column, key=key, reference=reference, **fields)
         if item.action == "scrub":
-            from detectors import scan_text
+            from detectors import scan_text, scan_texts
 
             spans = span_actions(policy, key, reference, target) if policy else {}
-            actions.append(ColumnAction(item.column, "scrub", params, find_spans=scan_text, span_actions=spans))
+            actions.append(ColumnAction(item.column, "scrub", params, find_spans=scan_text, find_batch=scan_texts,
+                                        span_actions=spans))
         else:
             actions.append(ColumnAction(column=item.column, action=item.action, params=params))
     return actions

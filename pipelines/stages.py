@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -150,32 +151,61 @@ def enforce_privacy(files: WorkFiles, privacy: Privacy, k: int, suppression_limi
         files.desensitized.replace(files.output)
         return PrivacyOutcome(pq.ParquetFile(files.output).metadata.num_rows, 0)
     model = privacy_model(privacy, k)
+    # The search needs the quasi-identifiers (and the sensitive column) of every row, never the other
+    # columns: only those are loaded, and the chosen treatment is applied to the table chunk by chunk.
+    needed = _present(files.desensitized, [*quasi, *([model.sensitive] if model.uses_sensitive else [])])
     if privacy.hierarchies:
         from anonymizers.hierarchy import load_hierarchies
-        from anonymizers.lattice import NoSolutionError, apply_transformation, search
+        from anonymizers.lattice import NoSolutionError, generalize, search
 
-        frame = _load(files.desensitized)
+        frame = _load(files.desensitized, needed)
         hierarchies = load_hierarchies(base / privacy.hierarchies, quasi)
         try:
             result = search(frame, quasi, hierarchies, model, suppression_limit, privacy.metric)
         except NoSolutionError:
             # Not even full generalization meets the model within the limit: nothing can be released.
-            kept = _write_stream(iter([frame.iloc[0:0]]), files.output)
+            kept = _write_stream(iter([_empty_like(files.desensitized)]), files.output)
             return PrivacyOutcome(kept, len(frame))
-        kept = _write_stream(iter([apply_transformation(frame, result)]), files.output)
+        del frame
+        chunks = _without_rows(files.desensitized, result.suppressed_rows)
+        kept = _write_stream((generalize(c, result.qi, result.hierarchies, result.levels) for c in chunks),
+                             files.output)
         return PrivacyOutcome(kept, int(result.suppressed), result.to_dict())
     if model.uses_sensitive:
         from anonymizers.privacy_models import check_model
 
-        frame = _load(files.desensitized)
+        frame = _load(files.desensitized, needed)
         doomed = check_model(frame, quasi, model, suppression_limit=1.0).suppressed_rows
-        kept = _write_stream(iter([frame.drop(index=frame.index[doomed])]), files.output)
+        del frame
+        kept = _write_stream(_without_rows(files.desensitized, doomed), files.output)
         return PrivacyOutcome(kept, len(doomed))
     counter = count_classes(read_chunks(files.desensitized, quasi), quasi)
     doomed = counter.small_keys(k)
     suppressed = int(counter.counts[counter.counts < k].sum())
     kept = _write_stream((drop_classes(c, quasi, doomed) for c in read_chunks(files.desensitized)), files.output)
     return PrivacyOutcome(kept, suppressed)
+
+
+def _present(path: Path, columns: list[str]) -> list[str]:
+    """The listed columns the file has (a missing one is then reported by the search, as before)."""
+    names = set(pq.ParquetFile(path).schema_arrow.names)
+    return [c for c in dict.fromkeys(columns) if c in names]
+
+
+def _empty_like(path: Path) -> pd.DataFrame:
+    return pd.DataFrame(columns=pq.ParquetFile(path).schema_arrow.names)
+
+
+def _without_rows(path: Path, positions: np.ndarray) -> Iterator[pd.DataFrame]:
+    """The file's chunks without the rows at these positions (of the whole file), in order."""
+    doomed = np.sort(np.asarray(positions, dtype=np.int64))
+    offset = 0
+    for chunk in read_chunks(path):
+        low, high = np.searchsorted(doomed, [offset, offset + len(chunk)])
+        keep = np.ones(len(chunk), dtype=bool)
+        keep[doomed[low:high] - offset] = False
+        offset += len(chunk)
+        yield chunk.iloc[keep]
 
 
 def check_privacy_model(path: Path, privacy: Privacy, k: int) -> tuple[bool, int] | None:
