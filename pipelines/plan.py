@@ -30,10 +30,19 @@ def named_columns(spec: ReleaseSpec) -> dict[str, str]:
         names.setdefault(column, "privacy.quasi_identifiers")
     if spec.privacy.sensitive:
         names.setdefault(spec.privacy.sensitive, "privacy.sensitive")
-    for column in spec.quality.key:
-        names.setdefault(column, "quality.key")
     for column in spec.privacy.waivers:
         names.setdefault(column, "privacy.waivers")
+    if spec.release == "aggregate" and spec.aggregate is not None:
+        # The quality suite of a statistics release judges the published table (its dimensions and
+        # measures), not the source: the source columns are those the aggregate reads.
+        for i, dimension in enumerate(spec.aggregate.dimensions):
+            names.setdefault(dimension.column, f"aggregate.dimensions[{i}]")
+        for i, measure in enumerate(spec.aggregate.measures):
+            if measure.column:
+                names.setdefault(measure.column, f"aggregate.measures[{i}]")
+        return names
+    for column in spec.quality.key:
+        names.setdefault(column, "quality.key")
     for i, expectation in enumerate(spec.quality.expectations):
         if expectation.column:
             names.setdefault(expectation.column, f"quality.expectations[{i}]")

@@ -195,6 +195,8 @@ def guard_problems(loaded: LoadedSpec, policy: Policy, policy_sha: str, raw: Pat
     from pipelines.stages import detect
 
     spec, path = loaded.spec, loaded.path
+    if spec.release == "aggregate":
+        return []  # statistics publish no record: their checks (budget, keys, noise) run at release
     rules = guard_rules(spec, policy, policy_sha, rows)
     if rules.target == "not_open":
         return []  # a catalog entry only: the guard publishes no data and checks nothing
