@@ -77,6 +77,7 @@ COORDINATORS = frozenset("和与、及跟同")  # 李娜和王芳: a name-shaped
 # A one-character token after a two-character name joins it only if nominal (邓涛|雪), not 不, 说, 个 …
 EXTENSION_NOT_TAGS = frozenset("pcudrvkmqf")
 COORDINATION_BOOST = 0.25
+RARE_WORD = 50  # jieba's count below which a dictionary word framed by cues may be a name (游林 9)
 CUES_AFTER = frozenset(
     {
         "同意", "负责", "代为", "代办", "代理", "签字", "签名", "签收", "确认", "承诺", "表示", "反映", "来电",
@@ -320,7 +321,10 @@ def _acceptable(doc: _Text, start: int, end: int) -> bool:
     # An ordinary dictionary word (周末, 安全, 金额) is never a name; one jieba files as a place or proper
     # noun (黄洋 ns, 苏兰 ns) is, right after a role word (父亲黄洋).
     tag = dictionary_tag(word) if in_dictionary(word) else "nr"
-    if not tag.startswith(NAME_TAGS) and not (tag in ("ns", "nz") and doc.role_before(start)):
+    # A rare dictionary word between a cue before and a cue after (委托游林代为办理) is a name: both
+    # cues announce a person, and jieba lists rare words it has seen once or twice.
+    framed = doc.cue_before(start) and doc.cue_after(end) and (_jieba()[2].get(word) or 0) < RARE_WORD
+    if not tag.startswith(NAME_TAGS) and not (tag in ("ns", "nz") and doc.role_before(start)) and not framed:
         return False
     surname = _surname_length(text, start)
     if not surname or not _given_ok(text[start + surname : end], single_char_verbs=True):

@@ -151,3 +151,12 @@ def test_name_finder_never_raises(text):
     for span in spans:
         assert 0 <= span.start < span.end <= len(text) and 0 < span.score <= 1
     assert all(a.end <= b.start for a, b in zip(spans, spans[1:], strict=False))
+
+
+def test_a_rare_dictionary_word_framed_by_cues_is_a_name():
+    """委托游林代为办理: 游林 is in jieba's word list (seen a few times), but 委托 … 代为 announce a person."""
+    from detectors.persons import THRESHOLD, person_spans
+
+    text = "委托游林代为办理，代办人身份证号待补。"
+    assert [text[s.start:s.end] for s in person_spans(text) if s.score >= THRESHOLD] == ["游林"]
+    assert not [s for s in person_spans("委托安全代为办理") if s.score >= THRESHOLD]
