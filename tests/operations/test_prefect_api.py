@@ -1,4 +1,4 @@
-"""A release talks to one Prefect API: the configured one, or one temporary server it starts and stops."""
+"""A release without a configured Prefect API starts one temporary server and leaves none behind."""
 
 from __future__ import annotations
 
@@ -7,28 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines.prefect_api import API_ENV, TemporaryApi, _healthy, prefect_api
-
+API_ENV = "PREFECT_API_URL"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def test_a_configured_api_is_used_and_no_server_is_started(monkeypatch):
-    monkeypatch.setenv(API_ENV, "http://127.0.0.1:9/api")
-    with prefect_api() as api:
-        assert api is None
-        assert os.environ[API_ENV] == "http://127.0.0.1:9/api"
-
-
-def test_the_temporary_api_answers_and_is_gone_after_stop(tmp_path, monkeypatch):
-    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
-    api = TemporaryApi()
-    try:
-        api.wait()
-        assert _healthy(api.url)
-    finally:
-        api.stop()
-    assert api.process.poll() is not None
-    assert not _healthy(api.url)
 
 
 def test_a_release_without_an_api_starts_one_server_and_stops_it(tmp_path):
