@@ -10,7 +10,6 @@ not rows, and no value is kept in the clear. Names are also searched as substrin
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,7 +23,6 @@ TOKEN = r"[0-9A-Za-z@+%]{6,}"
 # A maximal run of digits (a resident ID may end in X), looked for once separators are removed:
 # 电话 138 1234 5678 and SI370114199508135589 both give the identifier as a run of its own.
 DIGIT_RUN = r"[0-9]{11,}X?"
-NAME_LENGTHS = (2, 3, 4)
 # At most this many distinct names are searched inside prose (each distinct prose text is walked once).
 NAME_LIMIT = 500_000
 
@@ -193,15 +191,15 @@ def _digit_run_hits(cells: pd.Series, table: np.ndarray) -> np.ndarray:
 def _name_hits(cells: pd.Series, names: set[str], first_chars: set[str]) -> int:
     """Prose cells that contain one of the input's names (each distinct text walked once)."""
     counts = cells.value_counts()
+    sizes = _sizes(names)
     hits = 0
     for text, weight in zip(counts.index.tolist(), counts.tolist(), strict=True):
-        if _contains_name(text, names, first_chars):
+        if _contains_name(text, names, first_chars, sizes):
             hits += int(weight)
     return hits
 
 
-def _contains_name(text: str, names: set[str], first_chars: set[str]) -> bool:
-    sizes = _sizes(frozenset(len(n) for n in names)) if names else ()
+def _contains_name(text: str, names: set[str], first_chars: set[str], sizes: tuple[int, ...]) -> bool:
     for i, char in enumerate(text):
         if char in first_chars:
             for size in sizes:
@@ -210,18 +208,16 @@ def _contains_name(text: str, names: set[str], first_chars: set[str]) -> bool:
     return False
 
 
-def _sizes(lengths: frozenset[int]) -> tuple[int, ...]:
-    return tuple(sorted(lengths))
-
-
-def is_prose_token(token: str) -> bool:
-    return bool(re.fullmatch(TOKEN, token))
+def _sizes(names: set[str]) -> tuple[int, ...]:
+    """The lengths of the names, computed once per search rather than once per text."""
+    return tuple(sorted({len(n) for n in names}))
 
 
 def search_names(text: str, known: InputIdentifiers) -> bool:
     """Does ``text`` (a column name) contain one of the input's names?"""
     cell = normalise(pd.Series([text], dtype="string")).iloc[0]
-    return bool(known.names) and _contains_name(cell, known.names, {n[0] for n in known.names})
+    names = known.names
+    return bool(names) and _contains_name(cell, names, {n[0] for n in names}, _sizes(names))
 
 
 def holds_identifier(text: str, known: InputIdentifiers) -> bool:
