@@ -439,7 +439,6 @@ def reassess(target: Path | None, catalog_dir: Path | None, policy: Path | None,
       kaifang reassess configs/datasets --catalog /srv/open-data --json
     """
     from pipelines.prefect_server import PrefectStartupError, prefect_session
-    from pipelines.reassess import reassess_catalog, report_rows
     from pipelines.spec import SpecError, load_policy
 
     target, policy = _specs_and_policy(target, policy)
@@ -450,13 +449,17 @@ def reassess(target: Path | None, catalog_dir: Path | None, policy: Path | None,
     except SpecError as problem:
         _fail(str(problem))
     try:
-        with prefect_session():
+        with prefect_session(preload=["pipelines.reassess"]):  # imported while the API server boots
+            from pipelines.reassess import reassess_catalog
+
             rows = reassess_catalog(str(target.resolve()), str(_catalog(catalog_dir)), str(policy.resolve()))
     except PrefectStartupError as exc:
         _fail(f"nothing was assessed: {exc}", code=1)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
     else:
+        from pipelines.reassess import report_rows
+
         for dataset, now, could_be, result, why in report_rows(rows):
             click.echo(f"{dataset}\n  now {now}; could be {could_be}: {result}\n  {why}")
         qualifying = [r["dataset"] for r in rows if r["status"] == "qualifies"]

@@ -77,7 +77,6 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path | 
     """
     import json
 
-    from pipelines.flows import release_folder
     from pipelines.prefect_server import PrefectStartupError, prefect_session
     from pipelines.progress import flush_run_logs
     from pipelines.spec import spec_paths
@@ -95,7 +94,9 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path | 
               "(see docs/operations.md)")
     results = []
     try:
-        with prefect_session():
+        with prefect_session(preload=["pipelines.flows"]):  # imported while the API server boots
+            from pipelines.flows import release_folder
+
             for target in targets:
                 results.extend(release_folder(str(target), str(catalog_dir), str(policy.resolve()),
                                               progress=not as_json, approval="wait" if wait_for_approval else "auto",
