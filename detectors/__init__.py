@@ -5,9 +5,30 @@ Entry points: :func:`profile_frame` / :func:`profile_chunks` (column level, vect
 :func:`propose_columns` (a suggested treatment per column for ``kaifang propose``).
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from detectors.lexicon import LexiconError, TradeSecretLexicon, load_lexicon
-from detectors.profile import ColumnProfile, EntityEvidence, TableProfile, profile_chunks, profile_frame
-from detectors.rules import validate
+
+if TYPE_CHECKING:
+    from detectors.profile import ColumnProfile, EntityEvidence, TableProfile, profile_chunks, profile_frame
+    from detectors.rules import validate
+
+# Loaded on first use: the profiler brings pandas and pyarrow, which a command that reads only the
+# project's lexicon (every command does, through pipelines/project.py) must not pay for.
+_LAZY = {name: "detectors.profile" for name in
+         ("ColumnProfile", "EntityEvidence", "TableProfile", "profile_chunks", "profile_frame")} | {
+    "validate": "detectors.rules"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'detectors' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
 
 
 def scan_text(text: str, **kwargs):  # noqa: ANN201 - thin lazy wrapper, see detectors.scan.scan_text

@@ -17,10 +17,11 @@ import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pipelines.spec import LoadedSpec, SpecError, load_spec, spec_paths
+if TYPE_CHECKING:  # the spec models (pydantic) load when a command plans deployments, not for `kaifang --help`
+    from pipelines.spec import LoadedSpec
 
 TIMEZONE_ENV = "KAIFANG_TIMEZONE"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -123,6 +124,8 @@ def schedule_for(loaded: LoadedSpec) -> tuple[str | None, str]:
 
 def plan_deployments(target: Path, every: float | None = None) -> list[PlannedDeployment]:
     """One planned deployment per spec under `target`; bad specs and duplicate ids are refused."""
+    from pipelines.spec import SpecError, load_spec, spec_paths
+
     paths = spec_paths(target)
     if not paths:
         raise DeployError(f"no spec files in {target}")

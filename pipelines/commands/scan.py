@@ -10,12 +10,15 @@ import sys
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
 from pipelines.commands.release import POLICY_HELP, project_policy
 from pipelines.exits import EXIT_USAGE
+
+if TYPE_CHECKING:  # pandas loads when a file is scanned, not for `kaifang --help`
+    import pandas as pd
 
 
 def _chunks(path: Path, sample: int | None) -> Iterator[pd.DataFrame]:
