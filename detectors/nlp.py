@@ -9,20 +9,18 @@ pipeline segmented by jieba gives real Chinese words, and lemmas are simply the 
 
 from __future__ import annotations
 
-import logging
-
 import spacy
 from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
 from spacy.tokens import Doc
+
+from detectors.persons import quiet_jieba
 
 LANGUAGE = "zh"
 
 
 def blank_chinese():
     """``spacy.blank("zh")`` with jieba; jieba's own start-up chatter is silenced."""
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
+    quiet_jieba()
     return spacy.blank(LANGUAGE, config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
 
 

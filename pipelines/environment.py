@@ -43,7 +43,10 @@ def prepare_environment() -> None:
         "TQDM_DISABLE": "1",
         # A fresh Prefect home migrates its database at the first start: slow on a small loaded machine.
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+        # jieba's dictionary cache (detectors/persons.py), reused by every later run of the project.
+        "KAIFANG_JIEBA_CACHE_DIR": str(state_dir()),
     }
     for name, value in defaults.items():
         os.environ.setdefault(name, value)
-    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    for folder in ("PREFECT_HOME", "KAIFANG_JIEBA_CACHE_DIR"):
+        Path(os.environ[folder]).mkdir(parents=True, exist_ok=True)
