@@ -443,10 +443,7 @@ def search(
     empty table or unknown columns. All are ``ValueError`` subclasses with one-line messages.
     """
     started = time.perf_counter()
-    model = model or PrivacyModelConfig()
-    enc = _Encoded(df, qi, hierarchies, model)
-    state, best, value = _optimum(enc, model, suppression_limit, metric)
-    doomed = _finish(enc, model, state.levels(best))
+    state, best, value, doomed = _optimum(df, None, qi, hierarchies, model, suppression_limit, metric)
     rows = np.flatnonzero(doomed)
     return state.result(best, value, qi, hierarchies, started, len(rows), rows, _keys(df, qi, doomed))
 
@@ -467,21 +464,22 @@ def search_counts(
     has no row positions, only ``suppressed_keys`` (apply it with ``apply_chunk``).
     """
     started = time.perf_counter()
-    model = model or PrivacyModelConfig()
     values, counts, _ = counter.in_order()
-    enc = _Encoded(values, qi, hierarchies, model, counts)
-    state, best, value = _optimum(enc, model, suppression_limit, metric)
-    doomed = _finish(enc, model, state.levels(best))
+    state, best, value, doomed = _optimum(values, counts, qi, hierarchies, model, suppression_limit, metric)
     return state.result(best, value, qi, hierarchies, started, int(counts[doomed].sum()), None,
                         _keys(values, qi, doomed))
 
 
-def _optimum(enc: _Encoded, model: PrivacyModelConfig, suppression_limit: float,
-             metric: str) -> tuple[_Search, int, float]:
+def _optimum(values: pd.DataFrame, weights: np.ndarray | None, qi: Sequence[str],
+             hierarchies: Mapping[str, Hierarchy], model: PrivacyModelConfig | None, suppression_limit: float,
+             metric: str) -> tuple[_Search, int, float, np.ndarray]:
+    """The search itself: the optimal node, its value, and which rows of ``values`` it suppresses."""
+    model = model or PrivacyModelConfig()
+    enc = _Encoded(values, qi, hierarchies, model, weights)
     state = _Search(enc, model, suppression_limit, Metric(metric, enc.columns, enc.n))
     best, value = state.run()
     state.computed[best] = True
-    return state, best, value
+    return state, best, value, _finish(enc, model, state.levels(best))
 
 
 def exhaustive_search(

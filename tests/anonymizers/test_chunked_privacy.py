@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anonymizers.classes import count_classes
+from anonymizers.classes import class_sizes, count_classes
+from anonymizers.guard import leaks, uniqueness
 from anonymizers.hierarchy import Hierarchy
 from anonymizers.lattice import NoSolutionError, apply_chunk, apply_transformation, search, search_counts
 from anonymizers.privacy_models import PrivacyModelConfig, check_counts, check_model, model_columns
@@ -102,3 +103,39 @@ def test_risk_from_chunks_equals_the_whole_table_risk(rows, positions, extra, po
         assert got.keys() == expected.keys()
         for name, value in expected.items():
             assert got[name] == pytest.approx(value, rel=1e-12), name
+
+
+def streamed(chunks: list[pd.DataFrame]):
+    """A guard-style callable: the chunks, restricted to the columns asked for."""
+    return lambda columns=None: iter([c if columns is None else c[list(columns)] for c in chunks])
+
+
+@settings(max_examples=80, deadline=None)
+@given(tables, cuts, st.integers(1, 200))
+def test_uniqueness_attack_in_memory_bounded_passes_equals_the_whole_table_count(rows, positions, budget):
+    df = pd.DataFrame(rows, columns=["a", "b", "s"], dtype="string")
+    got = uniqueness.sample_uniqueness(streamed(chunked(df, positions)), ["a", "b", "s"], 2, budget=budget)
+    combos = [["a"], ["b"], ["s"], ["a", "b"], ["a", "s"], ["b", "s"]]
+    unique = np.zeros(len(df), dtype=bool)
+    for combo in combos:
+        unique |= class_sizes(df, combo) == 1
+    assert got.records == len(df) and got.unique_records == int(unique.sum())
+    smallest = next((c for c in combos if (class_sizes(df, c) == 1).any()), None)
+    assert got.smallest_combination == (tuple(smallest) if smallest else None)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["13812345678", "电话 138 1234 5678", "张伟", "x", "SI-370114199508135589-01",
+                                 "无", None]), min_size=1, max_size=30), cuts)
+def test_leak_count_does_not_depend_on_the_chunking(cells_out, positions):
+    source = pd.DataFrame({"phone": ["13812345678", "13900001111"], "id": ["370114199508135589", None],
+                           "name": ["张伟", "李娜"]}, dtype="string")
+    known = leaks.collect([source], {"phone": "PHONE_NUMBER", "id": "CN_RESIDENT_ID", "name": "PERSON"})
+    out = pd.DataFrame({"remark": cells_out}, dtype="string")
+    whole, parts = leaks.LeakCount(), leaks.LeakCount()
+    leaks.search_chunk(out, known, {"remark"}, {}, whole)
+    for chunk in chunked(out, positions):
+        leaks.search_chunk(chunk, known, {"remark"}, {}, parts)
+    assert parts.cells == whole.cells
+    expected = sum(1 for c in cells_out if c is not None and c not in ("x", "无"))
+    assert whole.total() >= expected
