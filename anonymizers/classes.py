@@ -72,8 +72,12 @@ class ClassCounter:
         self.counts = np.zeros(0, dtype=np.int64)
         self.records = 0
         self.keep_values = keep_values
-        self.values: pd.DataFrame | None = None  # one row per class, in key order (keep_values only)
         self.first = np.zeros(0, dtype=np.int64)  # position of each class's first record
+        # Value rows of the chunks, kept whole and gathered only when the pool doubles the classes:
+        # each class points at its row in the pool (``where``), so a chunk costs its own size.
+        self._pool: list[pd.DataFrame] = []
+        self._pooled = 0
+        self._where = np.zeros(0, dtype=np.int64)
 
     def add(self, chunk: pd.DataFrame) -> None:
         keys = row_keys(chunk, self.columns)
@@ -81,13 +85,15 @@ class ClassCounter:
             self.add_keys(keys)
             return
         if not len(keys):
-            if self.values is None:
-                self.values = chunk[self.columns].iloc[:0].reset_index(drop=True)
+            if not self._pool:
+                self._pool.append(chunk[self.columns].iloc[:0].reset_index(drop=True))
             return
         distinct, first, counts = np.unique(keys, return_index=True, return_counts=True)
         values = chunk[self.columns].iloc[first].reset_index(drop=True)
         self._merge(distinct, counts.astype(np.int64), first.astype(np.int64) + self.records, values)
         self.records += len(keys)
+        if self._pooled > 2 * len(self.keys) + 4096:
+            self._compact()
 
     def add_keys(self, keys: np.ndarray) -> None:
         if self.keep_values:
@@ -108,14 +114,24 @@ class ClassCounter:
         self.counts = np.add.reduceat(weights[order], starts)
         if values is not None and first is not None:
             self.first = np.minimum.reduceat(np.concatenate([self.first, first])[order], starts)
-            pool = values if self.values is None else pd.concat([self.values, values], ignore_index=True)
-            self.values = pool.iloc[order[starts]].reset_index(drop=True)
+            where = np.arange(self._pooled, self._pooled + len(values), dtype=np.int64)
+            self._where = np.concatenate([self._where, where])[order[starts]]
+            self._pool.append(values)
+            self._pooled += len(values)
+
+    def _compact(self) -> pd.DataFrame:
+        """The pool cut down to one value row per class, in key order."""
+        pool = self._pool[0] if len(self._pool) == 1 else pd.concat(self._pool, ignore_index=True)
+        values = pool.iloc[self._where].reset_index(drop=True)
+        self._pool, self._pooled = [values], len(values)
+        self._where = np.arange(len(values), dtype=np.int64)
+        return values
 
     def in_order(self) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
         """(values, counts, keys) of every class in order of first appearance (``keep_values`` only)."""
         if not self.keep_values:
             raise ValueError("the counter was not asked to keep values")
-        values = self.values if self.values is not None else pd.DataFrame(columns=self.columns)
+        values = self._compact() if self._pool else pd.DataFrame(columns=self.columns)
         order = np.argsort(self.first, kind="stable")
         return values.iloc[order].reset_index(drop=True), self.counts[order], self.keys[order]
 

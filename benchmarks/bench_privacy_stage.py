@@ -9,15 +9,19 @@ The table is bench_anonymize's deterministic synthetic census table (5 quasi-ide
 hierarchies) plus a sensitive column and 6 payload columns of text, written as the run folder's
 desensitized Parquet file in 100,000-row chunks. Measured in this process, in order:
 
-* the copy baseline: the whole file read into pandas and written back (``read_parquet`` → ``to_parquet``);
 * the stage as the release runs it (``pipelines.stages``): the optimal generalization (k = 10, 1 %
   suppression) from class counts summed chunk by chunk, applied chunk by chunk; the l-diversity check
   of the output and its risk figures, both from chunked class counts;
 * the whole-table path it replaces: the quasi-identifiers (and sensitive column) of every row loaded
-  into one frame for ``lattice.search`` and ``privacy_models.check_model``, the same answers asserted.
+  into one frame for ``lattice.search`` and ``privacy_models.check_model``, the same answers asserted;
+* the copy baseline, last: the whole file read into pandas and written back (``read_parquet`` →
+  ``to_parquet``).
 
-Peak RSS is sampled every 20 ms (``bench_guard.RssPeak``) and printed as the rise over the RSS
-before each step, so the steps do not inherit each other's peaks.
+``--path streamed`` / ``--path whole`` run one path (with the copy) in a process of its own, so
+neither inherits the other's freed memory.
+
+Peak RSS is sampled every 20 ms (``bench_guard.RssPeak``) and printed as is and as the rise over the
+RSS before each step.
 """
 
 from __future__ import annotations
@@ -51,8 +55,9 @@ def measure(name: str, run, figures: list) -> object:
     start_rss = RSS.now()
     cpu, wall = time.process_time(), time.perf_counter()
     out = run()
-    figures.append((name, time.process_time() - cpu, time.perf_counter() - wall,
-                    (max(RSS.peak, RSS.now()) - start_rss) / 2**20))
+    peak = max(RSS.peak, RSS.now())
+    figures.append((name, time.process_time() - cpu, time.perf_counter() - wall, (peak - start_rss) / 2**20,
+                    peak / 2**20))
     return out
 
 
@@ -83,51 +88,51 @@ def main() -> None:
     from anonymizers.lattice import search
     from anonymizers.privacy_models import check_model
 
-    figures: list[tuple[str, float, float, float]] = []
+    figures: list[tuple[str, float, float, float, float]] = []
     with tempfile.TemporaryDirectory() as scratch:
         files, base = write_table(args.rows, Path(scratch))
         qi = ["age", "zip", "sex", "education", "occupation"]
         privacy = Privacy(quasi_identifiers=qi, k=10, hierarchies=str(base), metric="entropy")
         checked = Privacy(quasi_identifiers=qi, k=10, sensitive="diagnosis", l=2)
+        result = whole = outcome = streamed = None
+        if args.path in ("whole", "both"):
+            def whole_search():
+                frame = pd.read_parquet(files.desensitized, columns=qi)
+                return search(frame, qi, load_hierarchies(base, qi), stages.privacy_model(privacy, 10), 0.01,
+                              "entropy")
+
+            result = measure("whole-table: QIs loaded, search", whole_search, figures)
+        if args.path in ("streamed", "both"):
+            outcome = measure("privacy stage, streamed: search + apply",
+                              lambda: stages.enforce_privacy(files, privacy, 10, 0.01, base), figures)
+            streamed = measure("l-diversity check of the output, streamed",
+                               lambda: stages.check_privacy_model(files.output, checked, 10), figures)
+            measure("risk of the output, streamed", lambda: stages.risk(files.output, qi), figures)
+        if args.path in ("whole", "both"):
+            if outcome is None:  # the output the check reads, written without measuring
+                stages.enforce_privacy(files, privacy, 10, 0.01, base)
+            whole = measure("whole-table: QIs + sensitive loaded, check",
+                            lambda: check_model(pd.read_parquet(files.output, columns=[*qi, "diagnosis"]), qi,
+                                                stages.privacy_model(checked, 10), 0.0), figures)
         copy = Path(scratch) / "copy.parquet"
         measure("copy baseline (read_parquet → to_parquet)",
                 lambda: pd.read_parquet(files.desensitized).to_parquet(copy), figures)
-        if args.path == "whole":  # the output the check reads, written without measuring
-            stages.enforce_privacy(files, privacy, 10, 0.01, base)
-        else:
-            outcome = measure("privacy stage, streamed: search + apply",
-                              lambda: stages.enforce_privacy(files, privacy, 10, 0.01, base), figures)
-            model = measure("l-diversity check of the output, streamed",
-                            lambda: stages.check_privacy_model(files.output, checked, 10), figures)
-            measure("risk of the output, streamed", lambda: stages.risk(files.output, qi), figures)
-
-        def whole_search():
-            frame = pd.read_parquet(files.desensitized, columns=qi)
-            return search(frame, qi, load_hierarchies(base, qi), stages.privacy_model(privacy, 10), 0.01,
-                          "entropy")
-
-        def whole_check():
-            frame = pd.read_parquet(files.output, columns=[*qi, "diagnosis"])
-            return check_model(frame, qi, stages.privacy_model(checked, 10), 0.0)
-
-        if args.path == "streamed":
-            print(f"optimum {outcome.generalization['levels']}, {outcome.suppressed:,} suppressed; "
-                  f"l-diversity (anonymous, violating) {model}")
-        else:
-            result = measure("whole-table: QIs loaded, search", whole_search, figures)
-            whole = measure("whole-table: QIs + sensitive loaded, check", whole_check, figures)
-            print(f"optimum {list(result.levels)}, {result.suppressed:,} suppressed; l-diversity (anonymous, "
-                  f"violating) {(whole.anonymous, whole.suppressed)}")
-        if args.path == "both":
+        if outcome is not None:
+            print(f"streamed: optimum {outcome.generalization['levels']}, {outcome.suppressed:,} suppressed; "
+                  f"l-diversity (anonymous, violating) {streamed}")
+        if result is not None and whole is not None:
+            print(f"whole table: optimum {list(result.levels)}, {result.suppressed:,} suppressed; l-diversity "
+                  f"(anonymous, violating) {(whole.anonymous, whole.suppressed)}")
+        if outcome is not None and result is not None and whole is not None:
             assert outcome.suppressed == result.suppressed
             assert list(result.levels) == outcome.generalization["levels"]
             assert outcome.kept == pq.ParquetFile(files.output).metadata.num_rows == args.rows - result.suppressed
-            assert model == (whole.anonymous, whole.suppressed)
-    base_cpu = figures[0][1]
-    print(f"rows {args.rows:,} × 12 columns, chunks of {CHUNK:,}")
-    print(f"{'step':<46} {'CPU-s':>7} {'wall s':>7} {'× copy':>7} {'peak RSS rise':>14}")
-    for name, cpu, wall, rise in figures:
-        print(f"{name:<46} {cpu:7.2f} {wall:7.2f} {cpu / base_cpu:7.2f} {rise:11.0f} MB")
+            assert streamed == (whole.anonymous, whole.suppressed)
+    base_cpu = figures[-1][1]
+    print(f"rows {args.rows:,} × 12 columns, chunks of {CHUNK:,}; copy baseline measured last")
+    print(f"{'step':<46} {'CPU-s':>7} {'wall s':>7} {'× copy':>7} {'RSS rise':>9} {'peak RSS':>9}")
+    for name, cpu, wall, rise, peak in figures:
+        print(f"{name:<46} {cpu:7.2f} {wall:7.2f} {cpu / base_cpu:7.2f} {rise:6.0f} MB {peak:6.0f} MB")
 
 
 if __name__ == "__main__":
