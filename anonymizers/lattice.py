@@ -23,10 +23,10 @@ A table too big to hold is searched from its classes, counted chunk by chunk, an
 chunk (peak memory follows the number of classes and the chunk size, not the rows)::
 
     from anonymizers.classes import count_classes
-    from anonymizers.lattice import apply_chunk, search_counts
+    from anonymizers.lattice import apply_chunk
 
     counter = count_classes(chunks(), qi, keep_values=True)  # qi + [sensitive] for l / t
-    result = search_counts(counter, qi, hierarchies, PrivacyModelConfig(k=5), 0.02)
+    result = search(counter, qi, hierarchies, PrivacyModelConfig(k=5), 0.02)
     released = (apply_chunk(chunk, result) for chunk in chunks())
 
 How it stays fast and exact (in the spirit of ARX's Flash):
@@ -429,45 +429,34 @@ def _keys(values: pd.DataFrame, qi: Sequence[str], doomed: np.ndarray) -> np.nda
 
 
 def search(
-    df: pd.DataFrame,
+    table: pd.DataFrame | ClassCounter,
     qi: Sequence[str],
     hierarchies: Mapping[str, Hierarchy],
     model: PrivacyModelConfig | None = None,
     suppression_limit: float = 0.0,
     metric: str = "entropy",
 ) -> SearchResult:
-    """Find the optimal full-domain generalization of ``df`` over ``qi`` (see the module docstring).
+    """Find the optimal full-domain generalization of ``table`` over ``qi`` (see the module docstring).
+
+    ``table`` is the records, or their classes counted chunk by chunk, never the rows: a
+    ``ClassCounter`` that keeps values (``count_classes(chunks, columns, keep_values=True)``) over the
+    quasi-identifiers, plus the sensitive column when the model uses one (its per-class value
+    counts). Both give the same optimum, value, suppressed records and ``suppressed_keys``; only the
+    records give ``suppressed_rows`` (apply a counted result with ``apply_chunk``).
 
     Raises ``NoSolutionError`` when no node qualifies, ``HierarchyError`` when a value is missing from
     its hierarchy, ``ModelConfigError`` / ``MetricError`` for bad parameters, and ``ValueError`` for an
     empty table or unknown columns. All are ``ValueError`` subclasses with one-line messages.
     """
     started = time.perf_counter()
-    state, best, value, doomed = _optimum(df, None, qi, hierarchies, model, suppression_limit, metric)
+    if isinstance(table, ClassCounter):
+        values, counts, _ = table.in_order()
+        state, best, value, doomed = _optimum(values, counts, qi, hierarchies, model, suppression_limit, metric)
+        return state.result(best, value, qi, hierarchies, started, int(counts[doomed].sum()), None,
+                            _keys(values, qi, doomed))
+    state, best, value, doomed = _optimum(table, None, qi, hierarchies, model, suppression_limit, metric)
     rows = np.flatnonzero(doomed)
-    return state.result(best, value, qi, hierarchies, started, len(rows), rows, _keys(df, qi, doomed))
-
-
-def search_counts(
-    counter: ClassCounter,
-    qi: Sequence[str],
-    hierarchies: Mapping[str, Hierarchy],
-    model: PrivacyModelConfig | None = None,
-    suppression_limit: float = 0.0,
-    metric: str = "entropy",
-) -> SearchResult:
-    """``search`` from a table's classes counted chunk by chunk, never its rows.
-
-    ``counter`` keeps values (``count_classes(chunks, columns, keep_values=True)``) over the
-    quasi-identifiers, plus the sensitive column when the model uses one (its per-class value
-    counts). Same optimum, value and suppressed records as ``search`` on the whole table; the result
-    has no row positions, only ``suppressed_keys`` (apply it with ``apply_chunk``).
-    """
-    started = time.perf_counter()
-    values, counts, _ = counter.in_order()
-    state, best, value, doomed = _optimum(values, counts, qi, hierarchies, model, suppression_limit, metric)
-    return state.result(best, value, qi, hierarchies, started, int(counts[doomed].sum()), None,
-                        _keys(values, qi, doomed))
+    return state.result(best, value, qi, hierarchies, started, len(rows), rows, _keys(table, qi, doomed))
 
 
 def _optimum(values: pd.DataFrame, weights: np.ndarray | None, qi: Sequence[str],

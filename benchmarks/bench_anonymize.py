@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from anonymizers.classes import count_classes  # noqa: E402
 from anonymizers.hierarchy import Hierarchy, load_hierarchies  # noqa: E402
-from anonymizers.lattice import SearchResult, exhaustive_search, search, search_counts  # noqa: E402
+from anonymizers.lattice import SearchResult, exhaustive_search, search  # noqa: E402
 from anonymizers.privacy_models import PrivacyModelConfig  # noqa: E402
 
 ADULT = ROOT / "tests" / "data" / "arx_adult"
@@ -74,7 +74,7 @@ def from_chunks(df: pd.DataFrame, qi: list[str], hierarchies: dict[str, Hierarch
     """The search as the privacy stage runs it: class counts summed chunk by chunk, then the lattice."""
     started = time.perf_counter()
     counter = count_classes((df.iloc[i:i + chunk] for i in range(0, len(df), chunk)), qi, keep_values=True)
-    result = search_counts(counter, qi, hierarchies, model, suppression, "entropy")
+    result = search(counter, qi, hierarchies, model, suppression, "entropy")
     return dataclasses.replace(result, seconds=time.perf_counter() - started)
 
 

@@ -160,12 +160,12 @@ def enforce_privacy(files: WorkFiles, privacy: Privacy, k: int, suppression_limi
     needed = _present(files.desensitized, model_columns(quasi, model))
     if privacy.hierarchies:
         from anonymizers.hierarchy import load_hierarchies
-        from anonymizers.lattice import NoSolutionError, apply_chunk, search_counts
+        from anonymizers.lattice import NoSolutionError, apply_chunk, search
 
         counter = count_classes(read_chunks(files.desensitized, needed), needed, keep_values=True)
         hierarchies = load_hierarchies(base / privacy.hierarchies, quasi)
         try:
-            result = search_counts(counter, quasi, hierarchies, model, suppression_limit, privacy.metric)
+            result = search(counter, quasi, hierarchies, model, suppression_limit, privacy.metric)
         except NoSolutionError:
             # Not even full generalization meets the model within the limit: nothing can be released.
             kept = _write_stream(iter([_empty_like(files.desensitized)]), files.output)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from anonymizers.classes import class_sizes, count_classes
 from anonymizers.guard import leaks, uniqueness
 from anonymizers.hierarchy import Hierarchy
-from anonymizers.lattice import NoSolutionError, apply_chunk, apply_transformation, search, search_counts
+from anonymizers.lattice import NoSolutionError, apply_chunk, apply_transformation, search
 from anonymizers.privacy_models import PrivacyModelConfig, check_counts, check_model, model_columns
 from anonymizers.risk import measure_risk, measure_risk_chunks
 from tests.anonymizers.test_lattice import problems
@@ -58,9 +58,9 @@ def test_search_from_chunked_counts_equals_the_whole_table_search(problem, posit
         expected = search(df, qi, hierarchies, config, limit, metric)
     except NoSolutionError:
         with pytest.raises(NoSolutionError):
-            search_counts(counter, qi, hierarchies, config, limit, metric)
+            search(counter, qi, hierarchies, config, limit, metric)
         return
-    got = search_counts(counter, qi, hierarchies, config, limit, metric)
+    got = search(counter, qi, hierarchies, config, limit, metric)
     assert got.levels == expected.levels and got.n_rows == expected.n_rows == len(df)
     assert math.isclose(got.value, expected.value, rel_tol=1e-12, abs_tol=1e-12)
     assert got.suppressed == expected.suppressed == len(expected.suppressed_rows)
