@@ -58,28 +58,82 @@ def row_keys(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
 
 
 class ClassCounter:
-    """Class sizes accumulated chunk by chunk; memory grows with the number of classes, not rows."""
+    """Class sizes accumulated chunk by chunk; memory grows with the number of classes, not rows.
 
-    def __init__(self, columns: Sequence[str]) -> None:
+    With ``keep_values`` the counter also keeps one row of values per class (as the chunk held them)
+    and the position of the class's first record: the lattice search and the model checks need the
+    values of each class, not only its size, and with the first positions the classes can be put
+    back in order of first appearance, the order a whole-table pass would have met them in.
+    """
+
+    def __init__(self, columns: Sequence[str], keep_values: bool = False) -> None:
         self.columns = list(columns)
         self.keys = np.zeros(0, dtype=np.uint64)
         self.counts = np.zeros(0, dtype=np.int64)
         self.records = 0
+        self.keep_values = keep_values
+        self.first = np.zeros(0, dtype=np.int64)  # position of each class's first record
+        # Value rows of the chunks, kept whole and gathered only when the pool doubles the classes:
+        # each class points at its row in the pool (``where``), so a chunk costs its own size.
+        self._pool: list[pd.DataFrame] = []
+        self._pooled = 0
+        self._where = np.zeros(0, dtype=np.int64)
 
     def add(self, chunk: pd.DataFrame) -> None:
-        self.add_keys(row_keys(chunk, self.columns))
+        keys = row_keys(chunk, self.columns)
+        if not self.keep_values:
+            self.add_keys(keys)
+            return
+        if not len(keys):
+            if not self._pool:
+                self._pool.append(chunk[self.columns].iloc[:0].reset_index(drop=True))
+            return
+        distinct, first, counts = np.unique(keys, return_index=True, return_counts=True)
+        values = chunk[self.columns].iloc[first].reset_index(drop=True)
+        self._merge(distinct, counts.astype(np.int64), first.astype(np.int64) + self.records, values)
+        self.records += len(keys)
+        if self._pooled > 2 * len(self.keys) + 4096:
+            self._compact()
 
     def add_keys(self, keys: np.ndarray) -> None:
+        if self.keep_values:
+            raise ValueError("a counter that keeps values is fed whole chunks (add), not keys")
         self.records += len(keys)
         if not len(keys):
             return
+        self._merge(keys, np.ones(len(keys), dtype=np.int64))
+
+    def _merge(self, keys: np.ndarray, weights: np.ndarray, first: np.ndarray | None = None,
+               values: pd.DataFrame | None = None) -> None:
         merged = np.concatenate([self.keys, keys])
-        weights = np.concatenate([self.counts, np.ones(len(keys), dtype=np.int64)])
-        order = np.argsort(merged, kind="stable")
-        merged, weights = merged[order], weights[order]
+        weights = np.concatenate([self.counts, weights])
+        order = np.argsort(merged, kind="stable")  # a class already counted keeps its values
+        merged = merged[order]
         starts = np.flatnonzero(np.r_[True, merged[1:] != merged[:-1]])
         self.keys = merged[starts]
-        self.counts = np.add.reduceat(weights, starts)
+        self.counts = np.add.reduceat(weights[order], starts)
+        if values is not None and first is not None:
+            self.first = np.minimum.reduceat(np.concatenate([self.first, first])[order], starts)
+            where = np.arange(self._pooled, self._pooled + len(values), dtype=np.int64)
+            self._where = np.concatenate([self._where, where])[order[starts]]
+            self._pool.append(values)
+            self._pooled += len(values)
+
+    def _compact(self) -> pd.DataFrame:
+        """The pool cut down to one value row per class, in key order."""
+        pool = self._pool[0] if len(self._pool) == 1 else pd.concat(self._pool, ignore_index=True)
+        values = pool.iloc[self._where].reset_index(drop=True)
+        self._pool, self._pooled = [values], len(values)
+        self._where = np.arange(len(values), dtype=np.int64)
+        return values
+
+    def in_order(self) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        """(values, counts, keys) of every class in order of first appearance (``keep_values`` only)."""
+        if not self.keep_values:
+            raise ValueError("the counter was not asked to keep values")
+        values = self._compact() if self._pool else pd.DataFrame(columns=self.columns)
+        order = np.argsort(self.first, kind="stable")
+        return values.iloc[order].reset_index(drop=True), self.counts[order], self.keys[order]
 
     def sizes_of(self, keys: np.ndarray) -> np.ndarray:
         """The class size of each key (0 for a key never counted)."""
@@ -108,8 +162,10 @@ class ClassCounter:
         return {int(s): int(c) for s, c in zip(sizes, number, strict=True)}
 
 
-def count_classes(chunks: Iterable[pd.DataFrame], columns: Sequence[str]) -> ClassCounter:
-    counter = ClassCounter(columns)
+def count_classes(chunks: Iterable[pd.DataFrame], columns: Sequence[str],
+                  keep_values: bool = False) -> ClassCounter:
+    """One pass over ``chunks``: the classes on ``columns`` with their sizes (and values, if asked)."""
+    counter = ClassCounter(columns, keep_values)
     for chunk in chunks:
         counter.add(chunk)
     return counter

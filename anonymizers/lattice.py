@@ -19,12 +19,24 @@ Usage::
     print(result.levels, result.value, result.suppressed, result.nodes_checked)
     released = apply_transformation(df, result)  # suppressed rows dropped, QIs generalized
 
+A table too big to hold is searched from its classes, counted chunk by chunk, and released chunk by
+chunk (peak memory follows the number of classes and the chunk size, not the rows)::
+
+    from anonymizers.classes import count_classes
+    from anonymizers.lattice import apply_chunk
+
+    counter = count_classes(chunks(), qi, keep_values=True)  # qi + [sensitive] for l / t
+    result = search(counter, qi, hierarchies, PrivacyModelConfig(k=5), 0.02)
+    released = (apply_chunk(chunk, result) for chunk in chunks())
+
 How it stays fast and exact (in the spirit of ARX's Flash):
 
 * Every QI is encoded once as integer codes with per-level lookup arrays. The classes of the bottom
-  node are computed once from the rows; every other node's classes are *rolled up* from the cached
-  class table of a checked, more specific node with the fewest classes (mapping codes up the hierarchy
-  and regrouping combined integer keys with ``bincount`` or ``np.unique``).
+  node are computed once, from the rows or from distinct value tuples weighted by their counts (the
+  same classes: a class's size is the sum of its tuples' counts); every other node's classes are
+  *rolled up* from the cached class table of a checked, more specific node with the fewest classes
+  (mapping codes up the hierarchy and regrouping combined integer keys with ``bincount`` or
+  ``np.unique``).
 * Nodes are visited best-first by a lower bound of the metric that depends on the levels only (the
   value with nothing suppressed; for discernibility, the sum of squared class sizes of a checked
   predecessor). The search stops once the smallest remaining bound exceeds the best value found, so
@@ -39,6 +51,7 @@ How it stays fast and exact (in the spirit of ARX's Flash):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -47,6 +60,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from anonymizers.classes import ClassCounter, drop_classes, row_keys
 from anonymizers.hierarchy import EncodedColumn, Hierarchy, encode_columns
 from anonymizers.metrics import Metric
 from anonymizers.privacy_models import (
@@ -74,7 +88,9 @@ class LatticeTooLargeError(ValueError):
 @dataclass(frozen=True)
 class SearchResult:
     """The optimal node and how it was found. ``levels`` are in ``qi`` order; ``suppressed`` counts
-    records; ``suppressed_rows`` are their positions in the searched table."""
+    records; ``suppressed_keys`` are the class keys (``classes.row_keys`` over ``qi``) of the records
+    to suppress, which any chunk of the table can be filtered with; ``suppressed_rows`` are their
+    positions when a whole table was searched (None when the search ran on class counts)."""
 
     qi: tuple[str, ...]
     levels: tuple[int, ...]
@@ -87,8 +103,9 @@ class SearchResult:
     n_rows: int
     model: PrivacyModelConfig
     suppression_limit: float
-    suppressed_rows: np.ndarray = field(repr=False)
+    suppressed_rows: np.ndarray | None = field(repr=False)
     hierarchies: Mapping[str, Hierarchy] = field(repr=False)
+    suppressed_keys: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, dtype=np.uint64))
 
     def apply(self, df: pd.DataFrame) -> pd.DataFrame:
         return apply_transformation(df, self)
@@ -145,11 +162,22 @@ def _group(key: np.ndarray, span: int) -> tuple[np.ndarray, int]:
     return inverse.astype(np.int64), len(uniq)
 
 
+def _weighted(col: EncodedColumn, weights: np.ndarray) -> EncodedColumn:
+    """The column's per-level record counts when each encoded row stands for ``weights`` records."""
+    counts = [np.rint(np.bincount(g[col.rows], weights=weights, minlength=len(lab))).astype(np.int64)
+              for g, lab in zip(col.gen, col.labels, strict=True)]
+    return dataclasses.replace(col, counts=counts)
+
+
 class _Encoded:
-    """The table encoded once, with its bottom-node classes and each row's bottom class."""
+    """The table encoded once, with its bottom-node classes and each row's bottom class.
+
+    ``df`` holds either the records (``weights`` None) or distinct value tuples, each standing for
+    ``weights`` records: the classes, their sizes and sensitive histograms, and the metric's value
+    counts are then weighted sums, equal to the ones of the records themselves."""
 
     def __init__(self, df: pd.DataFrame, qi: Sequence[str], hierarchies: Mapping[str, Hierarchy],
-                 model: PrivacyModelConfig) -> None:
+                 model: PrivacyModelConfig, weights: np.ndarray | None = None) -> None:
         if not qi:
             raise ValueError("at least one quasi-identifier is needed")
         if len(set(qi)) != len(qi):
@@ -162,8 +190,11 @@ class _Encoded:
         if len(df) == 0:
             raise ValueError("the table has no rows")
         self.columns: list[EncodedColumn] = encode_columns(df, qi, hierarchies)
-        self.n = len(df)
-        self.sens_col = SensitiveColumn.build(df[model.sensitive], model) if model.uses_sensitive else None
+        if weights is not None:
+            self.columns = [_weighted(col, weights) for col in self.columns]
+        self.n = len(df) if weights is None else int(weights.sum())
+        self.sens_col = (SensitiveColumn.build(df[model.sensitive], model, weights) if model.uses_sensitive
+                         else None)
         codes = [col.codes(0) for col in self.columns]
         key, span = _combine(codes, [col.sizes(0) for col in self.columns])
         self.row_class, m = _group(key, span)
@@ -172,10 +203,10 @@ class _Encoded:
             out = np.empty(m, dtype=np.int32)
             out[self.row_class] = c
             bottom_codes.append(out)
-        sizes = np.bincount(self.row_class, minlength=m).astype(np.int64)
+        sizes = np.rint(np.bincount(self.row_class, weights=weights, minlength=m)).astype(np.int64)
         sens = None
         if self.sens_col is not None:
-            sens = group_sensitive(self.row_class, self.sens_col.codes, None, self.sens_col.n_values)
+            sens = group_sensitive(self.row_class, self.sens_col.codes, weights, self.sens_col.n_values)
         self.bottom = ClassTable(tuple([0] * len(codes)), bottom_codes, sizes, sens)
 
     def rollup(self, src: ClassTable, levels: Sequence[int]) -> tuple[ClassTable, np.ndarray]:
@@ -202,6 +233,7 @@ class _Search:
     def __init__(self, enc: _Encoded, model: PrivacyModelConfig, suppression_limit: float,
                  metric: Metric) -> None:
         self.enc, self.model, self.metric = enc, model, metric
+        self.suppression_limit = suppression_limit
         self.limit = allowed_suppression(enc.n, suppression_limit)
         self.monotone = model.merge_preserving or self.limit < 1
         self.heights = np.array([col.levels for col in enc.columns], dtype=np.int64)
@@ -339,6 +371,20 @@ class _Search:
         self.check(i)
         return self.values[i]
 
+    def levels(self, i: int) -> tuple[int, ...]:
+        return tuple(int(v) for v in self.nodes[i])
+
+    def result(self, best: int, value: float, qi: Sequence[str], hierarchies: Mapping[str, Hierarchy],
+               started: float, suppressed: int, rows: np.ndarray | None, keys: np.ndarray,
+               checked: int | None = None) -> SearchResult:
+        return SearchResult(
+            qi=tuple(qi), levels=self.levels(best), metric=self.metric.name, value=float(value),
+            suppressed=suppressed, nodes_checked=int(self.computed.sum()) if checked is None else checked,
+            seconds=time.perf_counter() - started, lattice_size=self.size, n_rows=self.enc.n, model=self.model,
+            suppression_limit=self.suppression_limit, suppressed_rows=rows, hierarchies=dict(hierarchies),
+            suppressed_keys=keys,
+        )
+
     def run(self) -> tuple[int, float]:
         best, best_value = -1, math.inf
         alive = np.ones(self.size, dtype=bool)
@@ -371,40 +417,58 @@ def _slack(value: float) -> float:
 
 
 def _finish(enc: _Encoded, model: PrivacyModelConfig, levels: Sequence[int]) -> np.ndarray:
-    """Positions of the rows the chosen node suppresses."""
+    """Which encoded rows (records, or value tuples) the chosen node suppresses."""
     table, inverse = enc.rollup(enc.bottom, levels)
     bad, _ = violations(table.sizes, model, table.sens, enc.sens_col)
-    return np.flatnonzero(bad[inverse[enc.row_class]])
+    return bad[inverse[enc.row_class]]
+
+
+def _keys(values: pd.DataFrame, qi: Sequence[str], doomed: np.ndarray) -> np.ndarray:
+    """Class keys of the doomed rows of ``values``: what a chunk is filtered with."""
+    return np.unique(row_keys(values.iloc[np.flatnonzero(doomed)], qi))
 
 
 def search(
-    df: pd.DataFrame,
+    table: pd.DataFrame | ClassCounter,
     qi: Sequence[str],
     hierarchies: Mapping[str, Hierarchy],
     model: PrivacyModelConfig | None = None,
     suppression_limit: float = 0.0,
     metric: str = "entropy",
 ) -> SearchResult:
-    """Find the optimal full-domain generalization of ``df`` over ``qi`` (see the module docstring).
+    """Find the optimal full-domain generalization of ``table`` over ``qi`` (see the module docstring).
+
+    ``table`` is the records, or their classes counted chunk by chunk, never the rows: a
+    ``ClassCounter`` that keeps values (``count_classes(chunks, columns, keep_values=True)``) over the
+    quasi-identifiers, plus the sensitive column when the model uses one (its per-class value
+    counts). Both give the same optimum, value, suppressed records and ``suppressed_keys``; only the
+    records give ``suppressed_rows`` (apply a counted result with ``apply_chunk``).
 
     Raises ``NoSolutionError`` when no node qualifies, ``HierarchyError`` when a value is missing from
     its hierarchy, ``ModelConfigError`` / ``MetricError`` for bad parameters, and ``ValueError`` for an
     empty table or unknown columns. All are ``ValueError`` subclasses with one-line messages.
     """
     started = time.perf_counter()
+    if isinstance(table, ClassCounter):
+        values, counts, _ = table.in_order()
+        state, best, value, doomed = _optimum(values, counts, qi, hierarchies, model, suppression_limit, metric)
+        return state.result(best, value, qi, hierarchies, started, int(counts[doomed].sum()), None,
+                            _keys(values, qi, doomed))
+    state, best, value, doomed = _optimum(table, None, qi, hierarchies, model, suppression_limit, metric)
+    rows = np.flatnonzero(doomed)
+    return state.result(best, value, qi, hierarchies, started, len(rows), rows, _keys(table, qi, doomed))
+
+
+def _optimum(values: pd.DataFrame, weights: np.ndarray | None, qi: Sequence[str],
+             hierarchies: Mapping[str, Hierarchy], model: PrivacyModelConfig | None, suppression_limit: float,
+             metric: str) -> tuple[_Search, int, float, np.ndarray]:
+    """The search itself: the optimal node, its value, and which rows of ``values`` it suppresses."""
     model = model or PrivacyModelConfig()
-    enc = _Encoded(df, qi, hierarchies, model)
+    enc = _Encoded(values, qi, hierarchies, model, weights)
     state = _Search(enc, model, suppression_limit, Metric(metric, enc.columns, enc.n))
     best, value = state.run()
-    levels = tuple(int(v) for v in state.nodes[best])
-    rows = _finish(enc, model, levels)
     state.computed[best] = True
-    return SearchResult(
-        qi=tuple(qi), levels=levels, metric=metric, value=float(value), suppressed=len(rows),
-        nodes_checked=int(state.computed.sum()), seconds=time.perf_counter() - started,
-        lattice_size=state.size, n_rows=enc.n, model=model, suppression_limit=suppression_limit,
-        suppressed_rows=rows, hierarchies=dict(hierarchies),
-    )
+    return state, best, value, _finish(enc, model, state.levels(best))
 
 
 def exhaustive_search(
@@ -435,14 +499,10 @@ def exhaustive_search(
             best, best_value = i, v
     if best < 0:
         raise NoSolutionError(f"no generalization satisfies {model.describe()} within the suppression limit")
-    levels = tuple(int(v) for v in state.nodes[best])
-    rows = _finish(enc, model, levels)
-    return SearchResult(
-        qi=tuple(qi), levels=levels, metric=metric, value=float(best_value), suppressed=len(rows),
-        nodes_checked=state.size, seconds=time.perf_counter() - started, lattice_size=state.size,
-        n_rows=enc.n, model=model, suppression_limit=suppression_limit, suppressed_rows=rows,
-        hierarchies=dict(hierarchies),
-    )
+    doomed = _finish(enc, model, state.levels(best))
+    rows = np.flatnonzero(doomed)
+    return state.result(best, best_value, qi, hierarchies, started, len(rows), rows, _keys(df, qi, doomed),
+                        checked=state.size)
 
 
 def generalize(
@@ -465,6 +525,16 @@ def apply_transformation(df: pd.DataFrame, result: SearchResult) -> pd.DataFrame
     ``df`` must be the table that was searched (same rows, same order)."""
     if len(df) != result.n_rows:
         raise ValueError(f"the table has {len(df)} rows but the search ran on {result.n_rows}")
+    if result.suppressed_rows is None:
+        return apply_chunk(df, result)
     keep = np.ones(len(df), dtype=bool)
     keep[result.suppressed_rows] = False
     return generalize(df, result.qi, result.hierarchies, result.levels).iloc[keep]
+
+
+def apply_chunk(chunk: pd.DataFrame, result: SearchResult) -> pd.DataFrame:
+    """One chunk of the release: its rows of suppressed classes dropped, the rest generalized.
+
+    Any chunking of the searched table gives, concatenated, what ``apply_transformation`` gives."""
+    kept = drop_classes(chunk, result.qi, result.suppressed_keys)
+    return generalize(kept, result.qi, result.hierarchies, result.levels)

@@ -18,15 +18,16 @@ Which monotonicity holds matters to the lattice search, so it is stated here:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from anonymizers.classes import class_codes
+from anonymizers.classes import ClassCounter, class_codes, count_classes, row_keys
 
 TOLERANCE = 1e-12
 
@@ -106,14 +107,17 @@ class SensitiveColumn:
     overall: np.ndarray
 
     @classmethod
-    def build(cls, values: pd.Series, model: PrivacyModelConfig) -> SensitiveColumn:
+    def build(cls, values: pd.Series, model: PrivacyModelConfig,
+              weights: np.ndarray | None = None) -> SensitiveColumn:
+        """Codes of ``values``; with ``weights``, each value stands for that many records (the values of
+        class tuples counted chunk by chunk, in order of first appearance)."""
         codes, uniques = pd.factorize(values, use_na_sentinel=False)
         uniques = list(uniques)
         order = _value_order(uniques, model)
         rank = np.empty(len(uniques), dtype=np.int32)
         rank[order] = np.arange(len(uniques), dtype=np.int32)
         codes = rank[codes] if len(uniques) else codes.astype(np.int32)
-        counts = np.bincount(codes, minlength=len(uniques)).astype(float)
+        counts = np.bincount(codes, weights=weights, minlength=len(uniques)).astype(float)
         overall = counts / max(counts.sum(), 1.0)
         return cls(codes=codes.astype(np.int32), n_values=len(uniques), overall=overall)
 
@@ -236,16 +240,20 @@ def ordered_distance(sens: SensitiveCounts, p: np.ndarray, overall: np.ndarray, 
 
 @dataclass(frozen=True)
 class ModelCheck:
-    """Outcome of checking a (generalized) table against a model."""
+    """Outcome of checking a (generalized) table against a model. ``suppressed_keys`` are the class
+    keys (``classes.row_keys`` over the quasi-identifiers) of the violating classes, which any chunk
+    can be filtered with; ``suppressed_rows`` their positions when a whole table was checked."""
 
     anonymous: bool
     n_classes: int
-    suppressed_rows: np.ndarray
+    suppressed_rows: np.ndarray | None
     limit_records: float
+    suppressed_records: int = 0
+    suppressed_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
 
     @property
     def suppressed(self) -> int:
-        return int(len(self.suppressed_rows))
+        return self.suppressed_records
 
 
 def allowed_suppression(n: int, suppression_limit: float) -> float:
@@ -254,23 +262,47 @@ def allowed_suppression(n: int, suppression_limit: float) -> float:
     return suppression_limit * n + 1e-9
 
 
+def model_columns(qi: Sequence[str], model: PrivacyModelConfig) -> list[str]:
+    """The columns a model check counts classes over: the quasi-identifiers, and the sensitive column
+    when the model judges its values."""
+    return list(dict.fromkeys([*qi, *([model.sensitive] if model.uses_sensitive else [])]))
+
+
+def check_counts(counter: ClassCounter, qi: Sequence[str], model: PrivacyModelConfig,
+                 suppression_limit: float = 0.0) -> ModelCheck:
+    """``check_model`` from classes counted chunk by chunk: ``counter`` keeps values over
+    ``model_columns(qi, model)`` (``count_classes(chunks, columns, keep_values=True)``)."""
+    missing = [c for c in model_columns(qi, model) if c not in counter.columns]
+    if missing:
+        raise ValueError(f"column(s) not in the table: {', '.join(map(repr, missing))}")
+    values, counts, _ = counter.in_order()
+    n = int(counts.sum())
+    class_of = class_codes(values, qi)  # tuples of one class share their quasi-identifier values
+    m = int(class_of.max()) + 1 if len(class_of) else 0
+    sizes = np.rint(np.bincount(class_of, weights=counts, minlength=m)).astype(np.int64)
+    sens = column = None
+    if model.uses_sensitive:
+        column = SensitiveColumn.build(values[model.sensitive], model, counts)
+        sens = group_sensitive(class_of, column.codes, counts, column.n_values)
+    bad, _ = violations(sizes, model, sens, column)
+    doomed = bad[class_of] if len(class_of) else np.zeros(0, dtype=bool)
+    suppressed = int(counts[doomed].sum())
+    keys = np.unique(row_keys(values.iloc[np.flatnonzero(doomed)], qi))
+    limit = allowed_suppression(n, suppression_limit)
+    return ModelCheck(anonymous=suppressed <= limit, n_classes=m, suppressed_rows=None, limit_records=limit,
+                      suppressed_records=suppressed, suppressed_keys=keys)
+
+
 def check_model(
     df: pd.DataFrame, qi: Sequence[str], model: PrivacyModelConfig, suppression_limit: float = 0.0
 ) -> ModelCheck:
     """Check a table as it stands (values already generalized): which rows would be suppressed, and
-    is the table acceptable? Null values count as a value of their own."""
-    missing = [c for c in [*qi, *([model.sensitive] if model.uses_sensitive else [])] if c not in df.columns]
+    is the table acceptable? Null values count as a value of their own. The same computation as
+    ``check_counts`` on the table as one chunk, plus the positions of the suppressed rows."""
+    missing = [c for c in model_columns(qi, model) if c not in df.columns]
     if missing:
         raise ValueError(f"column(s) not in the table: {', '.join(map(repr, missing))}")
-    n = len(df)
-    class_of = class_codes(df, qi)
-    sizes = np.bincount(class_of, minlength=int(class_of.max()) + 1 if n else 0).astype(np.int64)
-    sens = column = None
-    if model.uses_sensitive:
-        column = SensitiveColumn.build(df[model.sensitive], model)
-        sens = group_sensitive(class_of, column.codes, None, column.n_values)
-    bad, _ = violations(sizes, model, sens, column)
-    rows = np.flatnonzero(bad[class_of]) if n else np.zeros(0, dtype=np.int64)
-    limit = allowed_suppression(n, suppression_limit)
-    return ModelCheck(anonymous=len(rows) <= limit, n_classes=len(sizes), suppressed_rows=rows,
-                      limit_records=limit)
+    counted = check_counts(count_classes([df], model_columns(qi, model), keep_values=True), qi, model,
+                           suppression_limit)
+    doomed = np.isin(row_keys(df, qi), counted.suppressed_keys) if counted.suppressed else np.zeros(len(df), bool)
+    return dataclasses.replace(counted, suppressed_rows=np.flatnonzero(doomed))

@@ -18,13 +18,13 @@ values in a quasi-identifier count as a value of their own. An empty table raise
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
-from anonymizers.classes import class_codes
+from anonymizers.classes import ClassCounter
 
 
 class EmptyTableError(ValueError):
@@ -55,18 +55,6 @@ class RiskReport:
                 for k, v in asdict(self).items()}
 
 
-def _class_ids(df: pd.DataFrame, qi: Sequence[str]) -> np.ndarray:
-    return class_codes(df, qi)
-
-
-def _population_sizes(sample: pd.DataFrame, population: pd.DataFrame, qi: Sequence[str]) -> np.ndarray:
-    """For each row of ``sample``, how many population rows share its QI values (nulls match nulls)."""
-    both = pd.concat([sample[list(qi)], population[list(qi)]], ignore_index=True)
-    ids = _class_ids(both, qi)
-    counts = np.bincount(ids[len(sample):], minlength=int(ids.max()) + 1)
-    return counts[ids[: len(sample)]]
-
-
 def measure_risk(
     df: pd.DataFrame,
     qi: Sequence[str],
@@ -74,22 +62,47 @@ def measure_risk(
     threshold: float = 0.2,
 ) -> RiskReport:
     """Prosecutor, journalist and marketer risk of ``df`` on the quasi-identifiers ``qi``."""
+    return measure_risk_chunks([df], qi, None if population is None else [population], threshold)
+
+
+def measure_risk_chunks(
+    chunks: Iterable[pd.DataFrame],
+    qi: Sequence[str],
+    population: Iterable[pd.DataFrame] | None = None,
+    threshold: float = 0.2,
+) -> RiskReport:
+    """``measure_risk`` of a table given as chunks (and of a population table, also as chunks): one pass
+    each, counting classes; memory grows with the number of classes, not rows."""
     qi = list(qi)
     if not qi:
         raise ValueError("at least one quasi-identifier is needed")
-    for name, table in (("table", df), ("population table", population)):
-        if table is not None:
-            missing = [c for c in qi if c not in table.columns]
-            if missing:
-                raise ValueError(f"column(s) not in the {name}: {', '.join(map(repr, missing))}")
-    n = len(df)
+    sample = _counted(chunks, qi, "table")
+    counted = None if population is None else _counted(population, qi, "population table")
+    return risk_of_counts(sample, threshold, counted)
+
+
+def _counted(chunks: Iterable[pd.DataFrame], qi: list[str], name: str) -> ClassCounter:
+    counter = ClassCounter(qi)
+    for chunk in chunks:
+        missing = [c for c in qi if c not in chunk.columns]
+        if missing:
+            raise ValueError(f"column(s) not in the {name}: {', '.join(map(repr, missing))}")
+        counter.add(chunk)
+    return counter
+
+
+def risk_of_counts(sample: ClassCounter, threshold: float = 0.2,
+                   population: ClassCounter | None = None) -> RiskReport:
+    """The risk figures from class sizes alone: each figure is a sum over classes weighted by their size
+    (a record's risk depends only on its class), so counts summed chunk by chunk give the whole table's."""
+    n = sample.records
     if n == 0:
         raise EmptyTableError("cannot measure risk: the table has no rows")
-    ids = _class_ids(df, qi)
-    sizes = np.bincount(ids)
-    f = sizes[ids].astype(float)  # sample class size of each record
+    sizes = sample.counts
+    f = sizes.astype(float)  # sample class sizes
     # population class sizes, never below the sample's own (the sample is part of the population)
-    big_f = f if population is None else np.maximum(_population_sizes(df, population, qi).astype(float), f)
+    big_f = f if population is None else np.maximum(population.sizes_of(sample.keys).astype(float), f)
+    journalist = float(np.sum(sizes / big_f) / n)
     return RiskReport(
         records=n,
         classes=len(sizes),
@@ -97,11 +110,11 @@ def measure_risk(
         threshold=float(threshold),
         prosecutor_average=len(sizes) / n,
         prosecutor_highest=1.0 / float(sizes.min()),
-        prosecutor_records_at_risk=float(np.mean(1.0 / f > threshold)),
-        journalist_average=float(np.mean(1.0 / big_f)),
+        prosecutor_records_at_risk=float(sizes[1.0 / f > threshold].sum() / n),
+        journalist_average=journalist,
         journalist_highest=float(1.0 / big_f.min()),
-        journalist_records_at_risk=float(np.mean(1.0 / big_f > threshold)),
-        marketer_average=float(np.mean(1.0 / big_f)),
+        journalist_records_at_risk=float(sizes[1.0 / big_f > threshold].sum() / n),
+        marketer_average=journalist,
         sample_uniques=int(np.sum(sizes == 1)),
         sample_uniques_share=float(np.sum(sizes == 1) / n),
         population_given=population is not None,

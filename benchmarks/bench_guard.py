@@ -16,9 +16,11 @@ baseline, measured in the same run, is ``pandas.read_csv`` → ``to_parquet`` of
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from datetime import date
@@ -49,11 +51,39 @@ def table(rows: int) -> Path:
     return path
 
 
+class RssPeak:
+    """The highest resident set size seen since the last ``reset``, sampled every 20 ms by a thread
+    (getrusage only gives the peak of the whole process, which earlier stages may have set)."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self.page = os.sysconf("SC_PAGE_SIZE")
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def now(self) -> int:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * self.page
+
+    def _watch(self) -> None:
+        while True:
+            self.peak = max(self.peak, self.now())
+            time.sleep(0.02)
+
+    def reset(self) -> None:
+        self.peak = self.now()
+
+
+RSS = RssPeak()
+STAGE_PEAKS: dict[str, float] = {}  # stage -> peak RSS in MB while it ran
+
+
 @contextmanager
 def timed(results: dict, name: str):
+    RSS.reset()
     cpu, wall = time.process_time(), time.perf_counter()
     yield
     results[name] = (time.process_time() - cpu, time.perf_counter() - wall)
+    STAGE_PEAKS[name] = max(RSS.peak, RSS.now()) / 2**20
 
 
 def baseline(path: Path, out: Path) -> tuple[float, float]:
@@ -111,9 +141,10 @@ def print_stages(results: dict[str, tuple[float, float]], base_cpu: float) -> tu
     """The per-stage table and the release's total; returns the total CPU and wall seconds."""
     total_cpu = sum(c for c, _ in results.values())
     total_wall = sum(w for _, w in results.values())
-    print(f"{'stage':<12} {'CPU-s':>8} {'wall s':>8} {'share':>7}")
+    print(f"{'stage':<12} {'CPU-s':>8} {'wall s':>8} {'share':>7} {'peak RSS':>9}")
     for name, (cpu, wall) in results.items():
-        print(f"{name:<12} {cpu:8.1f} {wall:8.1f} {cpu / total_cpu:7.1%}")
+        peak = f"{STAGE_PEAKS[name]:6.0f} MB" if name in STAGE_PEAKS else ""
+        print(f"{name:<12} {cpu:8.1f} {wall:8.1f} {cpu / total_cpu:7.1%} {peak:>9}")
     print(f"{'release':<12} {total_cpu:8.1f} {total_wall:8.1f}   ({total_cpu / base_cpu:.1f}× the baseline in CPU)")
     return total_cpu, total_wall
 
@@ -132,7 +163,8 @@ def main() -> None:
     guard_cpu = results["guard"][0]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"guard: {guard_cpu:.1f} CPU-s = {guard_cpu / total_cpu:.1%} of the release, "
-          f"{guard_cpu / base_cpu:.1f}× the baseline; peak RSS {peak:.0f} MB")
+          f"{guard_cpu / base_cpu:.1f}× the baseline; peak RSS {peak:.0f} MB (privacy + guard: "
+          f"{max(STAGE_PEAKS['privacy'], STAGE_PEAKS['guard']):.0f} MB)")
     print(f"decision: {verdict}")
 
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -145,43 +144,47 @@ def enforce_privacy(files: WorkFiles, privacy: Privacy, k: int, suppression_limi
 
     With hierarchies: the optimal full-domain generalization under the suppression limit. Without:
     classes that violate the model are suppressed as they stand (the decision then judges the share).
+    Two passes over the file, a chunk at a time: the classes of the quasi-identifiers (with their
+    sensitive values when the model judges them) are counted, the treatment is decided per class,
+    then applied to each chunk (rows of a suppressed class dropped). No pass holds more than a chunk
+    and the class table.
     """
+    from anonymizers.privacy_models import model_columns
+
     quasi = privacy.quasi_identifiers
     if not quasi:
         files.desensitized.replace(files.output)
         return PrivacyOutcome(pq.ParquetFile(files.output).metadata.num_rows, 0)
     model = privacy_model(privacy, k)
-    # The search needs the quasi-identifiers (and the sensitive column) of every row, never the other
-    # columns: only those are loaded, and the chosen treatment is applied to the table chunk by chunk.
-    needed = _present(files.desensitized, [*quasi, *([model.sensitive] if model.uses_sensitive else [])])
+    # Only the listed columns the file has: a missing one is then reported by the search or the check.
+    needed = _present(files.desensitized, model_columns(quasi, model))
     if privacy.hierarchies:
         from anonymizers.hierarchy import load_hierarchies
-        from anonymizers.lattice import NoSolutionError, generalize, search
+        from anonymizers.lattice import NoSolutionError, apply_chunk, search
 
-        frame = _load(files.desensitized, needed)
+        counter = count_classes(read_chunks(files.desensitized, needed), needed, keep_values=True)
         hierarchies = load_hierarchies(base / privacy.hierarchies, quasi)
         try:
-            result = search(frame, quasi, hierarchies, model, suppression_limit, privacy.metric)
+            result = search(counter, quasi, hierarchies, model, suppression_limit, privacy.metric)
         except NoSolutionError:
             # Not even full generalization meets the model within the limit: nothing can be released.
             kept = _write_stream(iter([_empty_like(files.desensitized)]), files.output)
-            return PrivacyOutcome(kept, len(frame))
-        del frame
-        chunks = _without_rows(files.desensitized, result.suppressed_rows)
-        kept = _write_stream((generalize(c, result.qi, result.hierarchies, result.levels) for c in chunks),
-                             files.output)
+            return PrivacyOutcome(kept, counter.records)
+        del counter
+        chunks = (apply_chunk(c, result) for c in read_chunks(files.desensitized))
+        kept = _write_stream(chunks, files.output)
         return PrivacyOutcome(kept, int(result.suppressed), result.to_dict())
     if model.uses_sensitive:
-        from anonymizers.privacy_models import check_model
+        from anonymizers.privacy_models import check_counts
 
-        frame = _load(files.desensitized, needed)
-        doomed = check_model(frame, quasi, model, suppression_limit=1.0).suppressed_rows
-        del frame
-        kept = _write_stream(_without_rows(files.desensitized, doomed), files.output)
-        return PrivacyOutcome(kept, len(doomed))
-    counter = count_classes(read_chunks(files.desensitized, quasi), quasi)
-    doomed = counter.small_keys(k)
-    suppressed = int(counter.counts[counter.counts < k].sum())
+        counter = count_classes(read_chunks(files.desensitized, needed), needed, keep_values=True)
+        outcome = check_counts(counter, quasi, model, suppression_limit=1.0)
+        doomed, suppressed = outcome.suppressed_keys, outcome.suppressed
+    else:
+        counter = count_classes(read_chunks(files.desensitized, quasi), quasi)
+        doomed = counter.small_keys(k)
+        suppressed = int(counter.counts[counter.counts < k].sum())
+    del counter
     kept = _write_stream((drop_classes(c, quasi, doomed) for c in read_chunks(files.desensitized)), files.output)
     return PrivacyOutcome(kept, suppressed)
 
@@ -196,29 +199,20 @@ def _empty_like(path: Path) -> pd.DataFrame:
     return pd.DataFrame(columns=pq.ParquetFile(path).schema_arrow.names)
 
 
-def _without_rows(path: Path, positions: np.ndarray) -> Iterator[pd.DataFrame]:
-    """The file's chunks without the rows at these positions (of the whole file), in order."""
-    doomed = np.sort(np.asarray(positions, dtype=np.int64))
-    offset = 0
-    for chunk in read_chunks(path):
-        low, high = np.searchsorted(doomed, [offset, offset + len(chunk)])
-        keep = np.ones(len(chunk), dtype=bool)
-        keep[doomed[low:high] - offset] = False
-        offset += len(chunk)
-        yield chunk.iloc[keep]
-
-
 def check_privacy_model(path: Path, privacy: Privacy, k: int) -> tuple[bool, int] | None:
-    """Does the output satisfy l-diversity / t-closeness as it stands? (anonymous, violating records)"""
+    """Does the output satisfy l-diversity / t-closeness as it stands? (anonymous, violating records)
+
+    From the output's classes counted chunk by chunk, with their sensitive values."""
     if not privacy.quasi_identifiers or not (privacy.l or privacy.t):
         return None
-    from anonymizers.privacy_models import check_model
+    from anonymizers.privacy_models import check_counts, model_columns
 
-    columns = [*privacy.quasi_identifiers, privacy.sensitive]
-    frame = _load(path, columns)
-    if frame.empty:
+    model = privacy_model(privacy, k)
+    columns = model_columns(privacy.quasi_identifiers, model)
+    counter = count_classes(read_chunks(path, columns), columns, keep_values=True)
+    if counter.records == 0:
         return None
-    outcome = check_model(frame, privacy.quasi_identifiers, privacy_model(privacy, k), suppression_limit=0.0)
+    outcome = check_counts(counter, privacy.quasi_identifiers, model, suppression_limit=0.0)
     return outcome.anonymous, outcome.suppressed
 
 

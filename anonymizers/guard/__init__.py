@@ -50,19 +50,17 @@ def risk_figures(chunks: Chunks, quasi_identifiers: Sequence[str]) -> RiskFigure
     if not quasi_identifiers:
         return None
     from anonymizers.classes import count_classes
+    from anonymizers.risk import risk_of_counts
 
     counter = count_classes(chunks(list(quasi_identifiers)), quasi_identifiers)
     if counter.records == 0:
         return None
-    sizes = counter.counts
-    records = counter.records
-    at_risk = float(sizes[1.0 / sizes > 0.2].sum() / records)
+    report = risk_of_counts(counter)
     return RiskFigures(
-        quasi_identifiers=list(quasi_identifiers), records=records, classes=counter.classes,
-        min_class_size=counter.smallest, prosecutor_average=counter.classes / records,
-        prosecutor_highest=1.0 / counter.smallest, records_at_risk_share=at_risk,
-        sample_uniques=int((sizes == 1).sum()), journalist_highest=None,
-        marketer_average=counter.classes / records,
+        quasi_identifiers=list(quasi_identifiers), records=report.records, classes=report.classes,
+        min_class_size=report.min_class_size, prosecutor_average=report.prosecutor_average,
+        prosecutor_highest=report.prosecutor_highest, records_at_risk_share=report.prosecutor_records_at_risk,
+        sample_uniques=report.sample_uniques, journalist_highest=None, marketer_average=report.marketer_average,
     )
 
 

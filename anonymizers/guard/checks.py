@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import pandas as pd
 
@@ -396,8 +397,10 @@ class Assessment:
                        risk_after=self.risk_after)
 
 
+@lru_cache(maxsize=1 << 16)
 def _token_entity(token: str) -> str | None:
-    """The strong entity a token from the input's prose validates as, if any."""
+    """The strong entity a token from the input's prose validates as, if any (the same tokens recur from
+    chunk to chunk: each is validated once)."""
     from detectors import validate
 
     for entity in ("CN_RESIDENT_ID", "CN_HMT_RESIDENCE_PERMIT", "CN_FOREIGNER_PR_ID", "PHONE_NUMBER",

@@ -71,15 +71,25 @@ class InputIdentifiers:
 
     by_source: dict[str, tuple[str, np.ndarray]] = field(default_factory=dict)
     names: set[str] = field(default_factory=set)
+    parts: dict[str, tuple[str, list[np.ndarray]]] = field(default_factory=dict)  # added, not yet sealed
 
     def add(self, source: str, entity: str, values: pd.Series) -> None:
+        values = pd.Series(values.dropna().unique(), dtype="string")  # each distinct value normalised once
         found = hashes(values, 2 if entity == "PERSON" else 6)
-        previous = self.by_source.get(source)
-        merged = found if previous is None else np.union1d(previous[1], found)
-        self.by_source[source] = (entity, merged)
+        # Hashes pile up chunk by chunk and are merged once (``seal``), not re-merged at every chunk.
+        self.parts.setdefault(source, (entity, []))[1].append(found)
         if entity == "PERSON" and len(self.names) < NAME_LIMIT:
             text = normalise(values).dropna()
             self.names.update(t for t in text.unique().tolist() if _searchable_name(t))
+
+    def seal(self) -> InputIdentifiers:
+        """Sort and deduplicate each source's hashes (what ``search_chunk`` looks them up in)."""
+        for source, (entity, parts) in self.parts.items():
+            previous = self.by_source.get(source)
+            tables = [*parts, previous[1]] if previous is not None else parts
+            self.by_source[source] = (entity, np.unique(np.concatenate(tables)))
+        self.parts = {}
+        return self
 
     @property
     def empty(self) -> bool:
@@ -103,13 +113,13 @@ def collect(chunks: Iterable[pd.DataFrame], columns: dict[str, str],
             if name in columns:
                 found.add(name, columns[name], chunk[name])
             if prose_tokens and name in prose_tokens:
-                text = chunk[name].astype("string").dropna()
+                text = pd.Series(chunk[name].astype("string").dropna().unique(), dtype="string")
                 # Tokens as written, and digit runs once separators are gone (身份证 370114 19950813 5589).
                 tokens = pd.concat([text.str.findall(TOKEN).explode(),
                                     normalise(text).str.findall(DIGIT_RUN).explode()]).dropna()
                 for entity, group in _validated(tokens.unique().tolist(), prose_tokens[name]).items():
                     found.add(f"{name}\x1f{entity}", entity, pd.Series(group, dtype="string"))
-    return found
+    return found.seal()
 
 
 def _validated(tokens: list[str], validator) -> dict[str, list[str]]:  # noqa: ANN001 - a callable
@@ -134,13 +144,21 @@ def search_chunk(chunk: pd.DataFrame, known: InputIdentifiers, prose: set[str],
     """Count the cells of ``chunk`` holding an input identifier: as the whole cell, as a token of a
     prose cell, and (names) as a substring of a prose cell. ``skip`` maps an output column to the
     source columns and entities not searched there (a column published as is may hold its own
-    values, never another column's)."""
+    values, never another column's).
+
+    Each distinct cell text is normalised, split into tokens and digit runs and hashed once, and
+    those hashes are looked up in every source's table: the cost follows the distinct texts of the
+    chunk, not the cells times the sources."""
     for column in chunk.columns:
         values = chunk[column].astype("string").dropna()
         if values.empty:
             continue
-        cells = normalise(values)
+        codes, distinct = pd.factorize(values)
+        weights = np.bincount(codes, minlength=len(distinct))
+        texts = pd.Series(distinct, dtype="string")
+        cells = normalise(texts)
         keys = pd.util.hash_array(cells.to_numpy(dtype=object))
+        parts: _Parts | None = None
         hits: dict[str, np.ndarray] = {}
         for source, (entity, table) in known.by_source.items():
             if source in skip.get(column, ()) or entity in skip.get(column, ()):
@@ -148,53 +166,59 @@ def search_chunk(chunk: pd.DataFrame, known: InputIdentifiers, prose: set[str],
             hit = _member(keys, table)
             if not hit.all():
                 # Inside any cell, not only prose: SI-370114199508135589-01, 电话:138 1234 5678.
-                hit |= _token_hits(values, table) | _digit_run_hits(cells, table)
+                parts = parts or _Parts.of(texts, cells)
+                hit |= parts.hits(table)
             hits[entity] = hits[entity] | hit if entity in hits else hit
         for entity, hit in hits.items():
             if hit.any():
-                counts.cells[(column, entity)] += int(hit.sum())
+                counts.cells[(column, entity)] += int(weights[hit].sum())
         if column in prose and known.names and "PERSON" not in skip.get(column, ()):
-            found = _name_hits(cells, known.names, first_chars or {n[0] for n in known.names})
+            found = _name_hits(cells, weights, known.names, first_chars or {n[0] for n in known.names})
             if found:
                 counts.cells[(column, "PERSON")] += found
 
 
-def _token_hits(values: pd.Series, table: np.ndarray) -> np.ndarray:
-    tokens = values.str.findall(TOKEN).explode().dropna()
-    if tokens.empty:
-        return np.zeros(len(values), dtype=bool)
-    keys = pd.util.hash_array(normalise(tokens).to_numpy(dtype=object))
-    hit_rows = pd.Series(_member(keys, table), index=tokens.index).groupby(level=0).any()
-    return hit_rows.reindex(values.index, fill_value=False).to_numpy(dtype=bool)
+@dataclass(frozen=True)
+class _Parts:
+    """The tokens and digit runs of some texts, hashed, each with the text it came from."""
+
+    keys: np.ndarray
+    owner: np.ndarray
+    size: int
+
+    @classmethod
+    def of(cls, texts: pd.Series, cells: pd.Series) -> _Parts:
+        """``texts`` as written (tokens) and ``cells``, the same texts normalised (digit runs)."""
+        frame = texts.reset_index(drop=True)
+        tokens = frame.str.findall(TOKEN).explode().dropna()
+        token_keys = pd.util.hash_array(normalise(tokens).to_numpy(dtype=object)) if len(tokens) else []
+        runs = cells.reset_index(drop=True).str.findall(DIGIT_RUN).explode().dropna()
+        # Runs longer than any identifier (SI37011419950813558901): their 18- and 11-digit windows too.
+        long = runs[runs.str.len() > 19]
+        if not long.empty:
+            windows = [(i, run[k : k + size]) for i, run in zip(long.index, long.tolist(), strict=True)
+                       for size in (18, 11) for k in range(len(run) - size + 1)]
+            runs = pd.concat([runs, pd.Series([w for _, w in windows], index=[i for i, _ in windows],
+                                              dtype=object)])
+        run_keys = pd.util.hash_array(runs.to_numpy(dtype=object)) if len(runs) else []
+        keys = np.concatenate([np.asarray(token_keys, dtype=np.uint64), np.asarray(run_keys, dtype=np.uint64)])
+        owner = np.concatenate([tokens.index.to_numpy(dtype=np.int64), runs.index.to_numpy(dtype=np.int64)])
+        return cls(keys, owner, len(frame))
+
+    def hits(self, table: np.ndarray) -> np.ndarray:
+        """Which texts hold a token or digit run in ``table``."""
+        out = np.zeros(self.size, dtype=bool)
+        out[self.owner[_member(self.keys, table)]] = True
+        return out
 
 
-
-
-def _digit_run_hits(cells: pd.Series, table: np.ndarray) -> np.ndarray:
-    """Cells (normalised) holding an input identifier as a maximal run of digits."""
-    distinct = pd.Series(cells.unique(), dtype="string").dropna()
-    runs = distinct.str.findall(DIGIT_RUN).explode().dropna()
-    if runs.empty:
-        return np.zeros(len(cells), dtype=bool)
-    # Runs longer than any identifier (SI37011419950813558901): their 18- and 11-digit windows too.
-    long = runs[runs.str.len() > 19]
-    if not long.empty:
-        windows = [(i, run[k : k + size]) for i, run in zip(long.index, long.tolist(), strict=True)
-                   for size in (18, 11) for k in range(len(run) - size + 1)]
-        runs = pd.concat([runs, pd.Series([w for _, w in windows], index=[i for i, _ in windows], dtype=object)])
-    keys = pd.util.hash_array(runs.to_numpy(dtype=object))
-    hit = pd.Series(_member(keys, table), index=runs.index).groupby(level=0).any()
-    leaking = set(distinct[hit.reindex(distinct.index, fill_value=False).to_numpy(dtype=bool)].tolist())
-    return cells.isin(leaking).to_numpy(dtype=bool) if leaking else np.zeros(len(cells), dtype=bool)
-
-
-def _name_hits(cells: pd.Series, names: set[str], first_chars: set[str]) -> int:
-    """Prose cells that contain one of the input's names (each distinct text walked once)."""
-    counts = cells.value_counts()
+def _name_hits(cells: pd.Series, weights: np.ndarray, names: set[str], first_chars: set[str]) -> int:
+    """Prose cells that contain one of the input's names (each distinct text walked once); ``cells`` are
+    distinct normalised texts, ``weights`` how many cells hold each."""
     sizes = _sizes(names)
     hits = 0
-    for text, weight in zip(counts.index.tolist(), counts.tolist(), strict=True):
-        if _contains_name(text, names, first_chars, sizes):
+    for text, weight in zip(cells.tolist(), weights.tolist(), strict=True):
+        if text is not pd.NA and _contains_name(text, names, first_chars, sizes):
             hits += int(weight)
     return hits
 
@@ -225,7 +249,5 @@ def holds_identifier(text: str, known: InputIdentifiers) -> bool:
     values = pd.Series([text], dtype="string")
     cells = normalise(values)
     keys = pd.util.hash_array(cells.to_numpy(dtype=object))
-    for _entity, table in known.by_source.values():
-        if (_member(keys, table) | _token_hits(values, table) | _digit_run_hits(cells, table)).any():
-            return True
-    return False
+    parts = _Parts.of(values, cells)
+    return any((_member(keys, table) | parts.hits(table)).any() for _entity, table in known.by_source.values())

@@ -4,8 +4,9 @@ An attacker links on whatever columns a release publishes, not on those a stewar
 sample-uniqueness attack (in the spirit of SUDA's minimal sample uniques, Elliot et al. 2002)
 counts the records that are the only one with their values on some combination of at most
 ``max_size`` published columns: such a record is singled out by anyone who knows those few facts
-about a person. It runs in two passes over chunks: class counts per combination, then a flag per
-record; memory grows with the number of classes, not rows.
+about a person. It runs in passes over chunks: class keys per combination, in groups of combinations
+that fit a memory budget, then a flag per record; memory is bounded by the budget (and a byte per
+record), not by the number of combinations times the rows.
 
 Population uniqueness (the journalist scenario) uses Zayatz's estimator (Zayatz 1991, as compared
 by Dankar et al. 2012): the share of sample uniques that are also unique in the population,
@@ -27,6 +28,7 @@ from anonymizers.classes import ClassCounter, row_keys
 
 MIX = np.uint64(0x9E3779B97F4A7C15)
 MAX_COMBINATIONS = 20_000  # beyond this the check says "not fully assessed" and fails
+KEY_BUDGET = 16_000_000  # class keys held at once by the attack (8 bytes each, plus a sort's scratch)
 
 
 @dataclass(frozen=True)
@@ -54,11 +56,7 @@ def _combinations(columns: Sequence[str], max_size: int) -> tuple[list[tuple[int
     return found, True
 
 
-def _column_hashes(chunk: pd.DataFrame, columns: Sequence[str]) -> list[np.ndarray]:
-    return [row_keys(chunk, [name]) for name in columns]
-
-
-def _combo_keys(hashes: list[np.ndarray], combo: tuple[int, ...]) -> np.ndarray:
+def _combo_keys(hashes: dict[int, np.ndarray], combo: tuple[int, ...]) -> np.ndarray:
     key = hashes[combo[0]].copy()
     with np.errstate(over="ignore"):
         for j in combo[1:]:
@@ -66,37 +64,68 @@ def _combo_keys(hashes: list[np.ndarray], combo: tuple[int, ...]) -> np.ndarray:
     return key
 
 
-def sample_uniqueness(chunks: Callable[[], Iterator[pd.DataFrame]], columns: Sequence[str],
-                      max_size: int = 3) -> Uniqueness:
+def _unique_keys(parts: list[np.ndarray]) -> np.ndarray:
+    """Sorted keys that occur exactly once among all ``parts`` (one sort, however many chunks)."""
+    if not parts:
+        return np.zeros(0, dtype=np.uint64)
+    counter = ClassCounter([])
+    counter.add_keys(np.concatenate(parts))
+    return counter.small_keys(2)
+
+
+def _member(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
+    if not len(table):
+        return np.zeros(len(keys), dtype=bool)
+    where = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    return table[where] == keys
+
+
+def sample_uniqueness(chunks: Callable[..., Iterator[pd.DataFrame]], columns: Sequence[str],
+                      max_size: int = 3, budget: int = KEY_BUDGET) -> Uniqueness:
     """Records unique on some combination of at most ``max_size`` of ``columns``.
 
-    ``chunks`` is called twice (two passes over the published table).
+    ``chunks`` is called with a list of columns, once per pass over the published table. The
+    combinations are taken in groups whose class keys fit ``budget`` (the keys of every record for
+    every combination of a group are held at once); each pass counts one group and flags the
+    records unique in the previous one, keeping only its unique keys. Memory follows ``budget`` and
+    the records (one flag byte each), whatever the number of combinations; the passes grow instead.
     """
     columns = list(columns)
     combos, complete = _combinations(columns, max_size)
     if not complete:
         return Uniqueness(columns=tuple(columns), max_size=max_size, records=0, unique_records=0,
                           smallest_combination=None, combinations_checked=len(combos), complete=False)
-    counters = [ClassCounter([]) for _ in combos]
+    flag = np.zeros(0, dtype=bool)
     records = 0
-    for chunk in chunks():
-        hashes = _column_hashes(chunk, columns)
-        records += len(chunk)
-        for counter, combo in zip(counters, combos, strict=True):
-            counter.add_keys(_combo_keys(hashes, combo))
-    unique = 0
     smallest: tuple[int, ...] | None = None
-    risky = [i for i, c in enumerate(counters) if c.smallest == 1]
-    if risky:
-        smallest = min((combos[i] for i in risky), key=len)
-        for chunk in chunks():
-            hashes = _column_hashes(chunk, columns)
-            flag = np.zeros(len(chunk), dtype=bool)
-            for i in risky:
-                flag |= counters[i].sizes_of(_combo_keys(hashes, combos[i])) == 1
-            unique += int(flag.sum())
+    pending: list[tuple[tuple[int, ...], np.ndarray]] = []  # (combination, its unique keys) to flag
+    size, start, first = 1, 0, True
+    while first or pending or start < len(combos):
+        counting = combos[start:start + size]
+        start += len(counting)
+        used = sorted({j for combo in [*counting, *(c for c, _ in pending)] for j in combo})
+        parts: list[list[np.ndarray]] = [[] for _ in counting]
+        offset = 0
+        for chunk in chunks([columns[j] for j in used]) if used else chunks():
+            hashes = {j: row_keys(chunk, [columns[j]]) for j in used}
+            for i, combo in enumerate(counting):
+                parts[i].append(_combo_keys(hashes, combo))
+            for combo, unique in pending:
+                flag[offset:offset + len(chunk)] |= _member(_combo_keys(hashes, combo), unique)
+            offset += len(chunk)
+        if first:  # the first pass counts the records (and one combination, to size the groups)
+            records, first = offset, False
+            flag = np.zeros(records, dtype=bool)
+            size = max(1, budget // max(records, 1))
+        pending = []
+        for combo, keys in zip(counting, parts, strict=True):
+            unique = _unique_keys(keys)
+            if len(unique):
+                pending.append((combo, unique))
+                if smallest is None or len(combo) < len(smallest):
+                    smallest = combo
     return Uniqueness(
-        columns=tuple(columns), max_size=max_size, records=records, unique_records=unique,
+        columns=tuple(columns), max_size=max_size, records=records, unique_records=int(flag.sum()),
         smallest_combination=tuple(columns[j] for j in smallest) if smallest else None,
         combinations_checked=len(combos),
     )

@@ -71,7 +71,7 @@ def test_leak_normalisation_ignores_separators_and_width(text):
                 max_size=40))
 def test_uniqueness_flags_exactly_the_records_unique_on_some_small_combination(data):
     frame = pd.DataFrame(data, columns=["p", "q", "r"])
-    found = uniqueness.sample_uniqueness(lambda: iter([frame]), ["p", "q", "r"], 2)
+    found = uniqueness.sample_uniqueness(lambda columns=None: iter([frame]), ["p", "q", "r"], 2)
     expected = 0
     combos = [["p"], ["q"], ["r"], ["p", "q"], ["p", "r"], ["q", "r"]]
     sizes = [class_sizes(frame, c) for c in combos]
