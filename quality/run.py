@@ -63,13 +63,18 @@ def run_checks(
     docs_dir: Path | None = None,
 ) -> list[dict[str, Any] | None]:
     """GX results (JSON dicts, scrubbed) in the order of `checks`; builds Data Docs when docs_dir is given."""
+    return _guarded(suite_name, _run, frame, checks, suite_name=suite_name, run_time=run_time, docs_dir=docs_dir)
+
+
+def _guarded(name: str, function: Any, /, *args: Any, **kwargs: Any) -> Any:
+    """One GX run at a time; any error becomes a QualityError naming its type only."""
     with _GX_LOCK:
         try:
-            return _run(frame, checks, suite_name=suite_name, run_time=run_time, docs_dir=docs_dir)
+            return function(*args, **kwargs)
         except Exception as exc:
             kind = type(exc).__name__
             raise QualityError(
-                f"GX could not validate {suite_name}: {kind} (details withheld: they may quote data)"
+                f"GX could not validate {name}: {kind} (details withheld: they may quote data)"
             ) from None
 
 
@@ -78,23 +83,12 @@ def _run(
     docs_dir: Path | None,
 ) -> list[dict[str, Any] | None]:
     quiet_gx_environment()
-    import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
 
     import quality.expectations  # noqa: F401  registers Kaifang's custom expectations with GX
 
     context = _context(docs_dir)
-    asset = context.data_sources.add_pandas(DATASOURCE).add_dataframe_asset(suite_name)
-    batch = asset.add_batch_definition_whole_dataframe("release")
-    suite = context.suites.add(build_suite(suite_name, checks))
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=suite_name, data=batch, suite=suite)
-    )
-    checkpoint = context.checkpoints.add(
-        gx.Checkpoint(
-            name=suite_name, validation_definitions=[definition], result_format=RESULT_FORMAT, actions=[]
-        )
-    )
+    checkpoint = _checkpoint(context, suite_name, build_suite(suite_name, checks))
     run_id = RunIdentifier(run_name=suite_name, run_time=run_time)
     outcome = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run_id)
 
@@ -107,10 +101,7 @@ def _run(
             index = (result.expectation_config.meta or {}).get(CHECK_META)
             if index is not None:
                 by_check[int(index)] = result.to_json_dict()
-    if docs_dir is not None:
-        context.build_data_docs(site_names=[SITE_NAME])
-        finish_site(docs_dir)
-        log.info("Data Docs written to %s", docs_dir)
+    _build_docs(context, docs_dir)
     return [by_check.get(i) for i in range(len(checks))]
 
 
@@ -124,17 +115,8 @@ def run_checks_chunked(
     expectation on the metrics of the whole table (merged chunk results, or `aggregates`, a
     `quality.chunked.Aggregates` filled on the way), and one suite result, scrubbed, makes the Data Docs.
     """
-    with _GX_LOCK:
-        try:
-            return _run_chunked(source, checks, aggregates, suite_name=suite_name, run_time=run_time,
-                                docs_dir=docs_dir)
-        except Exception as exc:
-            if os.environ.get("KAIFANG_DEBUG"):
-                raise
-            kind = type(exc).__name__
-            raise QualityError(
-                f"GX could not validate {suite_name}: {kind} (details withheld: they may quote data)"
-            ) from None
+    return _guarded(suite_name, _run_chunked, source, checks, aggregates, suite_name=suite_name, run_time=run_time,
+                    docs_dir=docs_dir)
 
 
 def _run_chunked(
@@ -142,22 +124,15 @@ def _run_chunked(
     docs_dir: Path | None,
 ) -> list[dict[str, Any] | None]:
     quiet_gx_environment()
-    import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
 
     import quality.expectations  # noqa: F401  registers Kaifang's custom expectations with GX
     from quality.chunked import ROW_WISE, merged_row_wise, table_frame
 
     context = _context(docs_dir)
-    asset = context.data_sources.add_pandas(DATASOURCE).add_dataframe_asset(suite_name)
-    batch = asset.add_batch_definition_whole_dataframe("release")
     row_wise = [i for i, check in enumerate(checks) if check.expectation in ROW_WISE]
     per_chunk = f"{suite_name} (row-wise, per chunk)"
-    suite = context.suites.add(build_suite(per_chunk, [checks[i] for i in row_wise], row_wise))
-    definition = context.validation_definitions.add(gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
-    checkpoint = context.checkpoints.add(
-        gx.Checkpoint(name=suite_name, validation_definitions=[definition], result_format=RESULT_FORMAT, actions=[])
-    )
+    checkpoint = _checkpoint(context, suite_name, build_suite(per_chunk, [checks[i] for i in row_wise], row_wise))
     run_id = RunIdentifier(run_name=suite_name, run_time=run_time)
     bodies: dict[int, list[tuple[int, dict[str, Any]]]] = {i: [] for i in row_wise}
     raised: dict[int, Any] = {}
@@ -224,11 +199,29 @@ def _run_chunked(
     last = next(iter(outcome.run_results))
     key = ValidationResultIdentifier(ExpectationSuiteIdentifier(name=suite_name), last.run_id, last.batch_identifier)
     context.validation_results_store.set(key, envelope)
+    _build_docs(context, docs_dir)
+    return [r.to_json_dict() for r in results]
+
+
+def _checkpoint(context: Any, name: str, suite: Any) -> Any:
+    """A checkpoint validating a dataframe batch (given at run time) against `suite`, with no actions."""
+    import great_expectations as gx
+
+    asset = context.data_sources.add_pandas(DATASOURCE).add_dataframe_asset(name)
+    batch = asset.add_batch_definition_whole_dataframe("release")
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=name, data=batch, suite=context.suites.add(suite))
+    )
+    return context.checkpoints.add(
+        gx.Checkpoint(name=name, validation_definitions=[definition], result_format=RESULT_FORMAT, actions=[])
+    )
+
+
+def _build_docs(context: Any, docs_dir: Path | None) -> None:
     if docs_dir is not None:
         context.build_data_docs(site_names=[SITE_NAME])
         finish_site(docs_dir)
         log.info("Data Docs written to %s", docs_dir)
-    return [r.to_json_dict() for r in results]
 
 
 def _failed(expectation: Any) -> Any:

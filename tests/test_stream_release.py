@@ -102,10 +102,10 @@ def traced_peak(path: Path, folder: Path) -> float:
 
 @pytest.mark.slow
 def test_peak_memory_follows_the_chunk_not_the_table(tmp_path, monkeypatch):
-    monkeypatch.setattr(extract, "CHUNK_ROWS", 2_000)
+    monkeypatch.setattr(extract, "CHUNK_ROWS", 3_000)
     import quality.expectations  # noqa: F401  GX's import is not the stage's memory
 
-    small = traced_peak(plain_output(tmp_path, 8_000), tmp_path / "small")
-    large = traced_peak(plain_output(tmp_path, 32_000), tmp_path / "large")
+    small = traced_peak(plain_output(tmp_path, 6_000), tmp_path / "small")
+    large = traced_peak(plain_output(tmp_path, 24_000), tmp_path / "large")
     # Four times the rows; a whole-table path would need about four times the memory.
     assert large < 2.0 * small, (small / 2**20, large / 2**20)
