@@ -76,6 +76,7 @@ def tiled(rows: int, base: Path, work: Path) -> Path:
     """A larger output made of copies of the 100 k one (keys made unique): validate + publish see a
     realistic released table without running the earlier stages on a million rows."""
     import pyarrow as pa
+    import pyarrow.compute  # noqa: F401  (pa.compute)
     import pyarrow.parquet as pq
 
     work.mkdir(parents=True, exist_ok=True)
@@ -84,7 +85,9 @@ def tiled(rows: int, base: Path, work: Path) -> Path:
     key = table.schema.get_field_index("参保人编号")
     with pq.ParquetWriter(work / "output.parquet", table.schema) as writer:
         for copy in range(rows // TILE):
-            keys = pa.compute.binary_join_element_wise(table.column(key), pa.scalar(f"-{copy}"), "")
+            kind = table.schema.field(key).type
+            keys = pa.compute.binary_join_element_wise(table.column(key), pa.scalar(f"-{copy}", kind),
+                                                       pa.scalar("", kind))
             writer.write_table(table.set_column(key, table.field(key), keys))
     csv = CACHE / f"social_insurance_{rows}.csv"
     if not csv.is_file():  # the baseline copies a CSV of the same size
