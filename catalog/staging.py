@@ -14,6 +14,7 @@ counted in the release record's `cell_fixes`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -21,8 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from catalog.record import PublishedColumn
+from catalog.written import WrittenFile
 
 FILE_NAMES = {"csv": "data.csv", "parquet": "data.parquet", "json": "data.json"}
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -106,23 +110,175 @@ def write_staged(
 
     `fixes`, when given, receives the count of cells made safe (see the module docstring).
     """
+    facts = write_staged_chunks([frame], folder, columns, formats, csv_formula_guard, fixes)
+    return [folder / fact.path for fact in facts]
+
+
+def write_staged_chunks(
+    chunks: Iterable[pd.DataFrame],
+    folder: Path,
+    columns: list[PublishedColumn],
+    formats: Iterable[str] = ("csv", "parquet", "json"),
+    csv_formula_guard: bool = True,
+    fixes: CellFixes | None = None,
+) -> list[WrittenFile]:
+    """Write the files from a table given chunk by chunk; returns their facts, gathered while writing.
+
+    Every format is written as the chunks come (CSV with one header, JSON one array, Parquet in row
+    groups of PARQUET_ROW_GROUP_ROWS whatever the chunk size), so memory holds a chunk and one row
+    group, and the bytes do not depend on how the table was cut. Cell fixes are counted per chunk.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     fixes = fixes if fixes is not None else CellFixes()
-    frame = replace_control_characters(frame, columns, fixes)
-    written = []
-    text = _as_text(frame, columns)
-    for fmt in dict.fromkeys(formats):
-        path = folder / FILE_NAMES[fmt]
-        if fmt == "csv":
-            csv_text = neutralise_formulas(text, columns, fixes) if csv_formula_guard else text
-            # CRLF rows (RFC 4180): the csv module then also quotes cells holding a lone CR.
-            csv_text.to_csv(path, index=False, encoding="utf-8", lineterminator="\r\n")
-        elif fmt == "parquet":
-            _native(frame, columns).to_parquet(path, index=False)
-        elif fmt == "json":
-            rows = json.loads(text.to_json(orient="records", force_ascii=False))
-            path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-        else:
-            raise ValueError(f"unknown output format {fmt!r}: use csv, parquet or json")
-        written.append(path)
-    return written
+    wanted = list(dict.fromkeys(formats))
+    unknown = [f for f in wanted if f not in FILE_NAMES]
+    if unknown:
+        raise ValueError(f"unknown output format {unknown[0]!r}: use csv, parquet or json")
+    writers = {fmt: _WRITERS[fmt](folder / FILE_NAMES[fmt], columns, csv_formula_guard) for fmt in wanted}
+    names: list[str] | None = None
+    try:
+        for chunk in chunks:
+            names = names if names is not None else [str(c) for c in chunk.columns]
+            safe = replace_control_characters(chunk, columns, fixes)
+            text = _as_text(safe, columns)
+            for writer in writers.values():
+                writer.write(safe, text, fixes)
+    finally:
+        names = names if names is not None else [c.name for c in columns]  # no chunk: the declared columns
+        for writer in writers.values():
+            writer.close(names)
+    return [writer.sink.fact(folder, names) for writer in writers.values()]
+
+
+PARQUET_ROW_GROUP_ROWS = 65_536
+_ARROW_OF_TYPE = {"date": pa.date32(), "datetime": pa.timestamp("ns"), "integer": pa.int64(),
+                  "number": pa.float64(), "boolean": pa.bool_(), "string": pa.string()}
+
+
+class _Sink:
+    """A binary file that hashes and counts what is written to it: the facts come for free."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.file = path, open(path, "wb")  # noqa: SIM115 - closed by close()
+        self.digest, self.size, self.rows = hashlib.sha256(), 0, 0
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        self.size += len(data)
+        return self.file.write(data)
+
+    def tell(self) -> int:
+        return self.size
+
+    def flush(self) -> None:
+        self.file.flush()
+
+    def close(self) -> None:
+        self.file.close()
+
+    @property
+    def closed(self) -> bool:
+        return self.file.closed
+
+    def fact(self, folder: Path, names: list[str]) -> WrittenFile:
+        return WrittenFile(self.path.relative_to(folder).as_posix(), self.rows, tuple(names), self.size,
+                           self.digest.hexdigest())
+
+
+class _CsvWriter:
+    def __init__(self, path: Path, columns: list[PublishedColumn], formula_guard: bool) -> None:
+        self.sink, self.columns, self.guard, self.header = _Sink(path), columns, formula_guard, True
+
+    def write(self, frame: pd.DataFrame, text: pd.DataFrame, fixes: CellFixes) -> None:
+        csv_text = neutralise_formulas(text, self.columns, fixes) if self.guard else text
+        # CRLF rows (RFC 4180): the csv module then also quotes cells holding a lone CR.
+        out = csv_text.to_csv(index=False, header=self.header, lineterminator="\r\n")
+        self.sink.write(out.encode("utf-8"))
+        self.sink.rows += len(frame)
+        self.header = False
+
+    def close(self, names: list[str]) -> None:
+        if self.header:  # no chunk came: the header alone, as pandas writes an empty table
+            self.sink.write(pd.DataFrame(columns=names).to_csv(index=False, lineterminator="\r\n").encode())
+        self.sink.close()
+
+
+class _JsonWriter:
+    def __init__(self, path: Path, columns: list[PublishedColumn], formula_guard: bool) -> None:
+        self.sink, self.first = _Sink(path), True
+        self.sink.write(b"[")
+
+    def write(self, frame: pd.DataFrame, text: pd.DataFrame, fixes: CellFixes) -> None:
+        rows = json.loads(text.to_json(orient="records", force_ascii=False))
+        if not rows:
+            return
+        body = json.dumps(rows, ensure_ascii=False)[1:-1]  # the items of one array, as json.dumps joins them
+        self.sink.write(((", " if not self.first else "") + body).encode("utf-8"))
+        self.sink.rows += len(rows)
+        self.first = False
+
+    def close(self, names: list[str]) -> None:
+        self.sink.write(b"]")
+        self.sink.close()
+
+
+class _ParquetWriter:
+    def __init__(self, path: Path, columns: list[PublishedColumn], formula_guard: bool) -> None:
+        self.sink, self.columns = _Sink(path), columns
+        self.writer: pq.ParquetWriter | None = None
+        self.pending: list[pa.Table] = []
+        self.buffered = 0
+
+    def write(self, frame: pd.DataFrame, text: pd.DataFrame, fixes: CellFixes) -> None:
+        table = pa.Table.from_pandas(_native(frame, self.columns), preserve_index=False)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.sink, self._schema(table.schema), compression="snappy")
+        self.pending.append(table.cast(self.writer.schema))
+        self.buffered += len(table)
+        self.sink.rows += len(table)
+        while self.buffered >= PARQUET_ROW_GROUP_ROWS:
+            self._flush(PARQUET_ROW_GROUP_ROWS)
+
+    def _schema(self, schema: pa.Schema) -> pa.Schema:
+        """The first chunk's schema, with the declared type where that chunk cannot show it.
+
+        A chunk whose date column holds no date infers no date type (pandas makes it a timestamp or a
+        null column); the column is then stored, and described in the pandas metadata, as a table
+        holding dates would have it, so the file does not depend on where the chunks were cut.
+        """
+        declared = {c.name: c.type for c in self.columns}
+        pandas_meta = json.loads(schema.metadata[b"pandas"]) if b"pandas" in (schema.metadata or {}) else None
+        for position, field in enumerate(schema):
+            kind = declared.get(field.name)
+            if kind == "date" and not pa.types.is_date32(field.type):
+                schema = schema.set(position, field.with_type(pa.date32()))
+                if pandas_meta is not None:
+                    pandas_meta["columns"][position].update(pandas_type="date", numpy_type="object")
+            elif pa.types.is_null(field.type) and kind in _ARROW_OF_TYPE:
+                schema = schema.set(position, field.with_type(_ARROW_OF_TYPE[kind]))
+        if pandas_meta is not None:
+            schema = schema.with_metadata({**schema.metadata, b"pandas": json.dumps(pandas_meta).encode("utf8")})
+        return schema
+
+    def _flush(self, rows: int) -> None:
+        assert self.writer is not None
+        table = pa.concat_tables(self.pending)
+        # One contiguous array per column: pyarrow would otherwise cut pages where the chunks met.
+        self.writer.write_table(table.slice(0, rows).combine_chunks(), row_group_size=rows)
+        rest = table.slice(rows)
+        self.pending, self.buffered = ([rest] if len(rest) else []), len(rest)
+
+    def close(self, names: list[str]) -> None:
+        if self.writer is None:  # no chunk came: an empty table with these columns
+            empty = pa.Table.from_pandas(pd.DataFrame(columns=names), preserve_index=False)
+            self.writer = pq.ParquetWriter(self.sink, empty.schema, compression="snappy")
+            self.pending = [empty]
+        if self.buffered:
+            self._flush(self.buffered)
+        elif not self.sink.rows:  # as pyarrow writes a table without rows
+            self.writer.write_table(pa.concat_tables(self.pending))
+        self.writer.close()
+        self.sink.close()
+
+
+_WRITERS = {"csv": _CsvWriter, "parquet": _ParquetWriter, "json": _JsonWriter}

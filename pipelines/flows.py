@@ -24,6 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
@@ -39,9 +40,8 @@ from anonymizers.privacy_models import ModelConfigError
 from catalog.entry import published_class
 from catalog.ledger import BudgetExceeded
 from catalog.record import DatasetMeta, ReleaseRecord, utc_now
-from catalog.staging import CellFixes, write_staged
+from catalog.staging import CellFixes, write_staged_chunks
 from catalog.store import CatalogStore, PublishError
-from catalog.written import describe_written
 from detectors import LexiconError
 from pipelines import progress as reporting
 from pipelines import stages
@@ -58,7 +58,7 @@ from pipelines.environment import state_dir
 from pipelines.extract import SourceError, file_sha256
 from pipelines.guarding import guard_rules, required_k, suppression_limit
 from pipelines.plan import PlanError, build_plan, findings_from, needs_key
-from pipelines.publish import typed_table
+from pipelines.publish import PublishedTable, published_table
 from pipelines.spec import LoadedSpec, Policy, SpecError, check_against_policy, load_policy, load_spec, spec_paths
 from pipelines.summary import dataset_markdown, quality_rows, run_markdown
 from quality.run import QualityError
@@ -191,46 +191,56 @@ def verify_task(loaded: LoadedSpec, files: stages.WorkFiles, record: ReleaseReco
     return _safely("verify", run)
 
 
-@_stage_task("validate", rows=lambda result: len(result[0]))
+def quality_options(loaded: LoadedSpec, policy: Policy, plan: list, previous: ReleaseRecord | None) -> dict[str, Any]:
+    """The quality gate's arguments for this spec and policy, against the dataset's latest release."""
+    from quality import PreviousRelease
+
+    before = None
+    if previous is not None:
+        before = PreviousRelease(row_count=previous.rows_out or 0, columns={c.name: c.type for c in previous.columns},
+                                 released_at=previous.finished_at or previous.started_at)
+    spec = loaded.spec
+    return dict(
+        key=spec.quality.key, expectations=[e.model_dump() for e in spec.quality.expectations],
+        row_count_tolerance=spec.quality.row_count_tolerance, previous=before,
+        update_frequency=spec.update_frequency, quasi_identifiers=spec.privacy.quasi_identifiers,
+        k=required_k(spec, policy, spec.open_class.effective_target),
+        published_as_is=[p.column for p in plan if p.action == "keep" and p.source == "spec"],
+        sensitive_entities=policy.never_publish_raw, min_share=policy.min_share,
+        synthetic={p.column: p.entity for p in plan if p.action == "surrogate" and p.entity},
+    )
+
+
+@_stage_task("validate", rows=lambda result: result[0].rows)
 def validate_task(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, files: stages.WorkFiles,
                   store: CatalogStore):
+    """The quality gate on the output, typed by a first pass and validated chunk by chunk (never whole)."""
     def run():
-        from quality import PreviousRelease, validate_release
+        from quality import validate_release_chunks
 
-        frame, columns = typed_table(stages.load_output(files), record.plan)
-        previous = store.latest(loaded.spec.id)
-        before = None
-        if previous is not None:
-            before = PreviousRelease(row_count=previous.rows_out or 0,
-                                     columns={c.name: c.type for c in previous.columns},
-                                     released_at=previous.finished_at or previous.started_at)
-        summary = validate_release(
-            frame, dataset_id=loaded.spec.id, key=loaded.spec.quality.key,
-            expectations=[e.model_dump() for e in loaded.spec.quality.expectations],
-            row_count_tolerance=loaded.spec.quality.row_count_tolerance,
-            previous=before, update_frequency=loaded.spec.update_frequency,
-            quasi_identifiers=loaded.spec.privacy.quasi_identifiers,
-            k=required_k(loaded.spec, policy, loaded.spec.open_class.effective_target),
-            published_as_is=[p.column for p in record.plan if p.action == "keep" and p.source == "spec"],
-            sensitive_entities=policy.never_publish_raw, docs_dir=files.staged / "quality",
-            min_share=policy.min_share,
-            synthetic={p.column: p.entity for p in record.plan if p.action == "surrogate" and p.entity},
-        )
-        return frame, columns, summary
+        table, columns = published_table(files.output, record.plan)
+        summary = validate_release_chunks(table.source, dataset_id=loaded.spec.id, types=table.kinds,
+                                          docs_dir=files.staged / "quality",
+                                          **quality_options(loaded, policy, record.plan, store.latest(loaded.spec.id)))
+        return table, columns, summary
 
     return _safely("validate", run)
 
 
 @_stage_task("publish", rows=lambda record: record.rows_out)
-def publish_task(record: ReleaseRecord, frame, files: stages.WorkFiles, store: CatalogStore, formats: list[str],
-                 csv_formula_guard: bool = True):
+def publish_task(record: ReleaseRecord, table: PublishedTable | pd.DataFrame | None, files: stages.WorkFiles,
+                 store: CatalogStore, formats: list[str], csv_formula_guard: bool = True):
+    """Write the files chunk by chunk; their facts (rows, columns, bytes, SHA-256) come from the writer.
+
+    `table`: the record release's output, read a chunk at a time, or a statistics release's small frame.
+    """
     def run() -> ReleaseRecord:
-        if frame is None:
+        if table is None:
             return store.publish(record, None)
         fixes = CellFixes()
-        paths = write_staged(frame, files.staged, record.columns, formats, csv_formula_guard, fixes)
+        chunks = iter([table]) if isinstance(table, pd.DataFrame) else table.chunks()
+        written = write_staged_chunks(chunks, files.staged, record.columns, formats, csv_formula_guard, fixes)
         record.cell_fixes = fixes.as_dict()
-        written = describe_written(files.staged, paths, len(frame), [str(c) for c in frame.columns])
         return store.publish(record, files.staged, written)
 
     return _safely("publish", run)
@@ -342,7 +352,7 @@ def _run_stages(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, polic
         return record
     if record.decision.published_class == "not_open":
         return publish_task(record, None, files, store, spec.outputs)
-    frame, record.columns, record.quality = validate_task(record, loaded, policy, files, store)
+    table, record.columns, record.quality = validate_task(record, loaded, policy, files, store)
     if not record.quality.passed:
         record.status, record.failed_stage = "refused", "validate"
         record.failure = "quality gate: " + "; ".join(record.quality.failed_critical)
@@ -354,7 +364,7 @@ def _run_stages(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, polic
     # Asked last, so the steward sees the decision's checks and the quality results together.
     if not _approved(record, latest, policy, approval or ApprovalRequest()):
         return record
-    return publish_task(record, frame, files, store, spec.outputs, policy.csv_formula_guard)
+    return publish_task(record, table, files, store, spec.outputs, policy.csv_formula_guard)
 
 
 @flow(name="release_dataset", persist_result=False, log_prints=False)

@@ -5,7 +5,7 @@ Importing this package does not import Great Expectations (seconds, hundreds of 
 loading a stored Kaifang suite).
 """
 
-from quality.gate import validate_release
+from quality.gate import validate_release, validate_release_chunks
 from quality.model import Check, PreviousRelease
 from quality.types import PUBLISHED_TYPES, published_type, published_types
 
@@ -16,4 +16,5 @@ __all__ = [
     "published_type",
     "published_types",
     "validate_release",
+    "validate_release_chunks",
 ]

@@ -16,10 +16,11 @@ import pandas as pd
 
 from catalog.record import QualitySummary
 from quality import freshness
+from quality.chunked import Aggregates, Source, published_types_of, table_frame
 from quality.messages import outcome
-from quality.model import PreviousRelease
+from quality.model import Check, PreviousRelease
 from quality.plan import plan_checks
-from quality.run import run_checks
+from quality.run import run_checks, run_checks_chunked
 
 
 def validate_release(
@@ -62,9 +63,44 @@ def validate_release(
     )
     docs_dir = Path(docs_dir) if docs_dir is not None else None
     results = run_checks(frame, checks, suite_name=dataset_id, run_time=now, docs_dir=docs_dir)
-    columns = list(frame.columns)
+    return _summary(checks, results, len(frame), list(frame.columns), docs_dir)
+
+
+def validate_release_chunks(
+    source: Source, *, dataset_id: str, types: Mapping[str, str] | None = None, **options: Any,
+) -> QualitySummary:
+    """`validate_release` of a table given as chunks (`source(columns=None)` starts a fresh pass).
+
+    A table of one chunk is validated exactly as `validate_release` validates it. A larger one is never
+    loaded: GX validates each chunk for the row-wise checks and evaluates the others on aggregates
+    (`quality.chunked`), and the Data Docs hold one result for the release. `types`: the published
+    types when the caller knows them (else a first pass works them out). Options as `validate_release`.
+    """
+    chunks = source()
+    first, second = next(chunks, None), next(chunks, None)
+    if second is None:
+        del chunks
+        return validate_release(first if first is not None else pd.DataFrame(), dataset_id=dataset_id, **options)
+    del chunks, first, second
+    now = freshness.as_utc(options.pop("now", None) or datetime.now(UTC))
+    docs_dir = options.pop("docs_dir", None)
+    docs_dir = Path(docs_dir) if docs_dir is not None else None
+    names = [str(c) for c in next(source(), pd.DataFrame()).columns]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"the table has repeated column names: {', '.join(repeated)}")
+    types = dict(types) if types is not None else published_types_of(table_frame(c) for c in source())
+    checks = plan_checks(pd.DataFrame(columns=names), types=types, now=now, **options)
+    aggregates = Aggregates(checks)
+    aggregates.types = types
+    results = run_checks_chunked(source, checks, aggregates, suite_name=dataset_id, run_time=now, docs_dir=docs_dir)
+    return _summary(checks, results, aggregates.rows, names, docs_dir)
+
+
+def _summary(checks: list[Check], results: list[dict[str, Any] | None], total: int, columns: list[str],
+             docs_dir: Path | None) -> QualitySummary:
     outcomes = [
-        outcome(check, result, total=len(frame), columns=columns)
+        outcome(check, result, total=total, columns=columns)
         for check, result in zip(checks, results, strict=True)
     ]
     failed = [o for o in outcomes if not o.success]

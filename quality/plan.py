@@ -46,8 +46,10 @@ def plan_checks(
     synthetic: Mapping[str, str] | None = None,
     row_count_tolerance: float = 0.5,
     freshness_grace: float = freshness.DEFAULT_GRACE,
+    types: Mapping[str, str] | None = None,
 ) -> list[Check]:
-    types = published_types(frame)
+    """The checks for the table `frame` (or, for a table given as chunks, its published `types`)."""
+    types = dict(types) if types is not None else published_types(frame)
     columns = list(types)
     return _distinct([
         *schema_checks(types, previous),

@@ -6,7 +6,7 @@ anything else that needs the same figure. Results are counts per entity type or 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 import pandas as pd
@@ -25,10 +25,15 @@ def column_entities(column: pd.Series, min_share: float = 0.5) -> dict[str, dict
     `evidence`: every entity with at least one raw, validated cell (masked cells do not count);
     `present`: the entities the column as a whole is judged to hold (score >= min_share).
     """
-    from detectors import profile_frame  # only when a privacy check runs
+    return column_entities_chunks([column], min_share)
 
-    frame = column.reset_index(drop=True).to_frame(name=str(column.name))
-    profile = profile_frame(frame, lexicon=_lexicon(), min_share=min_share)
+
+def column_entities_chunks(parts: Iterable[pd.Series], min_share: float = 0.5) -> dict[str, dict[str, int]]:
+    """`column_entities` of a column given as chunks: counts accumulate, presence is judged at the end."""
+    from detectors import profile_chunks  # only when a privacy check runs
+
+    frames = (part.reset_index(drop=True).to_frame(name=str(part.name)) for part in parts)
+    profile = profile_chunks(frames, lexicon=_lexicon(), min_share=min_share)
     found = profile.columns[0]
     return {
         "evidence": _counts(found.evidence),

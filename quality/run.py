@@ -63,13 +63,18 @@ def run_checks(
     docs_dir: Path | None = None,
 ) -> list[dict[str, Any] | None]:
     """GX results (JSON dicts, scrubbed) in the order of `checks`; builds Data Docs when docs_dir is given."""
+    return _guarded(suite_name, _run, frame, checks, suite_name=suite_name, run_time=run_time, docs_dir=docs_dir)
+
+
+def _guarded(name: str, function: Any, /, *args: Any, **kwargs: Any) -> Any:
+    """One GX run at a time; any error becomes a QualityError naming its type only."""
     with _GX_LOCK:
         try:
-            return _run(frame, checks, suite_name=suite_name, run_time=run_time, docs_dir=docs_dir)
+            return function(*args, **kwargs)
         except Exception as exc:
             kind = type(exc).__name__
             raise QualityError(
-                f"GX could not validate {suite_name}: {kind} (details withheld: they may quote data)"
+                f"GX could not validate {name}: {kind} (details withheld: they may quote data)"
             ) from None
 
 
@@ -78,23 +83,12 @@ def _run(
     docs_dir: Path | None,
 ) -> list[dict[str, Any] | None]:
     quiet_gx_environment()
-    import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
 
     import quality.expectations  # noqa: F401  registers Kaifang's custom expectations with GX
 
     context = _context(docs_dir)
-    asset = context.data_sources.add_pandas(DATASOURCE).add_dataframe_asset(suite_name)
-    batch = asset.add_batch_definition_whole_dataframe("release")
-    suite = context.suites.add(build_suite(suite_name, checks))
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=suite_name, data=batch, suite=suite)
-    )
-    checkpoint = context.checkpoints.add(
-        gx.Checkpoint(
-            name=suite_name, validation_definitions=[definition], result_format=RESULT_FORMAT, actions=[]
-        )
-    )
+    checkpoint = _checkpoint(context, suite_name, build_suite(suite_name, checks))
     run_id = RunIdentifier(run_name=suite_name, run_time=run_time)
     outcome = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run_id)
 
@@ -107,22 +101,149 @@ def _run(
             index = (result.expectation_config.meta or {}).get(CHECK_META)
             if index is not None:
                 by_check[int(index)] = result.to_json_dict()
+    _build_docs(context, docs_dir)
+    return [by_check.get(i) for i in range(len(checks))]
+
+
+def run_checks_chunked(
+    source: Any, checks: Sequence[Check], aggregates: Any, *, suite_name: str, run_time: datetime,
+    docs_dir: Path | None = None,
+) -> list[dict[str, Any] | None]:
+    """`run_checks` for a table given as chunks (`quality.chunked.Source`), never loaded whole.
+
+    GX validates each chunk for the row-wise checks; every check is then evaluated once by its GX
+    expectation on the metrics of the whole table (merged chunk results, or `aggregates`, a
+    `quality.chunked.Aggregates` filled on the way), and one suite result, scrubbed, makes the Data Docs.
+    """
+    return _guarded(suite_name, _run_chunked, source, checks, aggregates, suite_name=suite_name, run_time=run_time,
+                    docs_dir=docs_dir)
+
+
+def _run_chunked(
+    source: Any, checks: Sequence[Check], aggregates: Any, *, suite_name: str, run_time: datetime,
+    docs_dir: Path | None,
+) -> list[dict[str, Any] | None]:
+    quiet_gx_environment()
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    import quality.expectations  # noqa: F401  registers Kaifang's custom expectations with GX
+    from quality.chunked import ROW_WISE, merged_row_wise, table_frame
+
+    context = _context(docs_dir)
+    row_wise = [i for i, check in enumerate(checks) if check.expectation in ROW_WISE]
+    per_chunk = f"{suite_name} (row-wise, per chunk)"
+    checkpoint = _checkpoint(context, suite_name, build_suite(per_chunk, [checks[i] for i in row_wise], row_wise))
+    run_id = RunIdentifier(run_name=suite_name, run_time=run_time)
+    bodies: dict[int, list[tuple[int, dict[str, Any]]]] = {i: [] for i in row_wise}
+    raised: dict[int, Any] = {}
+    offset, envelope = 0, None
+    for chunk in source():
+        frame = table_frame(chunk)
+        aggregates.add(frame)
+        outcome = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run_id)
+        for stored in outcome.run_results:  # a chunk's own result, unscrubbed, is no part of the docs
+            if context.validation_results_store.has_key(stored):
+                context.validation_results_store.remove_key(stored)
+        for envelope in outcome.run_results.values():
+            for result in envelope.results:
+                index = int((result.expectation_config.meta or {})[CHECK_META])
+                if (result.exception_info or {}).get("raised_exception"):
+                    raised.setdefault(index, result)
+                else:
+                    bodies[index].append((offset, dict(result.result or {})))
+        offset += len(frame)
+        del frame, chunk
+    aggregates.locate(source)
+    aggregates.profile_entities(source)
+
+    whole = build_suite(suite_name, checks)
+    expectations = {int(e.meta[CHECK_META]): e for e in whole.expectations}
+    results = []
+    for index, check in enumerate(checks):
+        expectation = expectations[index]
+        if index in raised:
+            results.append(raised[index])
+            continue
+        if index in aggregates.broken:
+            results.append(_failed(expectation))
+            continue
+        map_metric = getattr(expectation, "map_metric", None)
+        metrics = (merged_row_wise(bodies[index], check, map_metric) if index in bodies
+                   else aggregates.metrics(index, check, map_metric))
+        try:
+            evr = expectation._build_evr(expectation._validate(
+                metrics=metrics, runtime_configuration={"result_format": dict(RESULT_FORMAT)}))
+        except Exception:
+            evr = _failed(expectation)
+        if evr.exception_info is None:
+            evr.exception_info = {"raised_exception": False, "exception_traceback": None, "exception_message": None}
+        results.append(evr)
+
+    assert envelope is not None  # more than one chunk came, or this path is not taken
+    envelope.results = results
+    envelope.success = all(r.success for r in results)
+    passed = sum(1 for r in results if r.success)
+    envelope.statistics = {"evaluated_expectations": len(results), "successful_expectations": passed,
+                           "unsuccessful_expectations": len(results) - passed,
+                           "success_percent": 100 * passed / len(results) if results else None}
+    envelope.suite_name = suite_name
+    scrub(envelope)
+    name_asset(envelope, suite_name)
+    context.suites.delete(per_chunk)
+    context.suites.add(whole)
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    last = next(iter(outcome.run_results))
+    key = ValidationResultIdentifier(ExpectationSuiteIdentifier(name=suite_name), last.run_id, last.batch_identifier)
+    context.validation_results_store.set(key, envelope)
+    _build_docs(context, docs_dir)
+    return [r.to_json_dict() for r in results]
+
+
+def _checkpoint(context: Any, name: str, suite: Any) -> Any:
+    """A checkpoint validating a dataframe batch (given at run time) against `suite`, with no actions."""
+    import great_expectations as gx
+
+    asset = context.data_sources.add_pandas(DATASOURCE).add_dataframe_asset(name)
+    batch = asset.add_batch_definition_whole_dataframe("release")
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=name, data=batch, suite=context.suites.add(suite))
+    )
+    return context.checkpoints.add(
+        gx.Checkpoint(name=name, validation_definitions=[definition], result_format=RESULT_FORMAT, actions=[])
+    )
+
+
+def _build_docs(context: Any, docs_dir: Path | None) -> None:
     if docs_dir is not None:
         context.build_data_docs(site_names=[SITE_NAME])
         finish_site(docs_dir)
         log.info("Data Docs written to %s", docs_dir)
-    return [by_check.get(i) for i in range(len(checks))]
 
 
-def build_suite(name: str, checks: Sequence[Check]) -> Any:
-    """An ExpectationSuite of the planned checks; the check's index in `meta` maps results back."""
+def _failed(expectation: Any) -> Any:
+    """The result of a check that could not be evaluated (a column it names is missing)."""
+    from great_expectations.core.expectation_validation_result import ExpectationValidationResult
+
+    return ExpectationValidationResult(
+        success=False, expectation_config=expectation.configuration, result={},
+        exception_info={"raised_exception": True, "exception_message": WITHHELD, "exception_traceback": WITHHELD},
+    )
+
+
+def build_suite(name: str, checks: Sequence[Check], indices: Sequence[int] | None = None) -> Any:
+    """An ExpectationSuite of the planned checks; the check's index in `meta` maps results back
+    (`indices`: the checks' positions in the whole plan, when these are some of them)."""
     import great_expectations as gx
     from great_expectations.expectations.registry import get_expectation_impl
 
     import quality.expectations  # noqa: F401
 
     suite = gx.ExpectationSuite(name=name)
-    for index, check in enumerate(checks):
+    for index, check in zip(indices if indices is not None else range(len(checks)), checks, strict=True):
         expectation_class = get_expectation_impl(check.expectation)
         suite.add_expectation(
             expectation_class(
