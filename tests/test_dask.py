@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+from tests.conftest import ROOT
 
 SPEC = "social-insurance.yaml"
 PART_ROWS = 250  # 2000 rows: eight parts
@@ -39,8 +39,6 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    from tests.conftest import ROOT
-
     folder = tmp_path_factory.mktemp("dask")
     shutil.copytree(ROOT / "configs", folder / "configs")
     return folder
@@ -78,6 +76,7 @@ def _verdict(record: dict) -> tuple:
     return record["decision"], record["evaluation"]
 
 
+@pytest.mark.slow
 def test_a_two_worker_cluster_publishes_the_same_bytes_and_verdict(single, project, cluster, small_parts):
     cluster_, client = cluster
     on_dask = release(project, "catalog-dask", dask_address=cluster_.scheduler_address)
@@ -118,6 +117,7 @@ def _part_runs(flow_run_id: str) -> int:
     return len(done)
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_run_is_replaced_and_the_bytes_stay_the_same(single, project, cluster, small_parts):
     cluster_, client = cluster
     killed: list[int] = []
@@ -150,6 +150,7 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_bytes_stay_the_same(single,
     client.wait_for_workers(2, timeout=120)  # the nanny restarts it for the next test
 
 
+@pytest.mark.slow
 def test_workers_start_a_local_cluster_and_publish_the_same_bytes(single, project, small_parts):
     local = release(project, "catalog-local", workers=2)
     assert local["status"] == "published", local.get("failure")
@@ -157,6 +158,7 @@ def test_workers_start_a_local_cluster_and_publish_the_same_bytes(single, projec
     assert _verdict(local) == _verdict(single)
 
 
+@pytest.mark.slow
 def test_no_scheduler_at_the_address_is_one_line(prefect_harness, project, monkeypatch):
     import pipelines.scaleout
     from pipelines.scaleout import EngineError
@@ -164,3 +166,66 @@ def test_no_scheduler_at_the_address_is_one_line(prefect_harness, project, monke
     monkeypatch.setattr(pipelines.scaleout, "CONNECT_TIMEOUT_SECONDS", 2)
     with pytest.raises(EngineError, match=r"^no Dask scheduler answered at tcp://127\.0\.0\.1:9 within 2 s"):
         release(project, "catalog-none", dask_address="tcp://127.0.0.1:9")
+
+
+def test_the_part_wise_desensitize_writes_what_the_streaming_one_wrote(tmp_path, monkeypatch):
+    """Parts combined in order give the bytes the one-pass stream of chunks gave before the parts."""
+    from datetime import date
+
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import pipelines.extract
+    from anonymizers.apply import desensitize_chunk
+    from catalog.record import ColumnPlan
+    from pipelines import stages
+    from pipelines.extract import read_chunks
+    from pipelines.plan import column_actions
+
+    monkeypatch.setattr(pipelines.extract, "CHUNK_ROWS", 300)
+    files = stages.WorkFiles(tmp_path)
+    with pq.ParquetWriter(files.raw, pa.schema([("a", pa.string()), ("b", pa.string()), ("c", pa.string())])) as w:
+        for start in range(0, 1000, 300):  # as the extract writes them: one row group per chunk
+            rows = range(start, min(start + 300, 1000))
+            w.write_table(pa.table({"a": [f"1380000{i:04d}" for i in rows], "b": [str(i % 7) for i in rows],
+                                    "c": [None if i % 5 else "x" for i in rows]}))
+    plan = [ColumnPlan(column="a", action="pseudonymize", entity="PHONE_NUMBER"),
+            ColumnPlan(column="b", action="keep"), ColumnPlan(column="c", action="drop")]
+    key, today = b"k" * 32, date(2026, 12, 2)
+    actions = column_actions(plan, key, today)
+    streamed = tmp_path / "streamed.parquet"
+    stages._write_stream((desensitize_chunk(c, actions) for c in read_chunks(files.raw)), streamed)
+
+    assert stages.part_count(files) == 4
+    assert stages.desensitize(files, plan, key, today) == 1000
+    assert files.desensitized.read_bytes() == streamed.read_bytes()
+    assert not files.part(0).parent.exists()  # the parts are gone once combined
+    assert list(pd.read_parquet(files.desensitized).columns) == ["a", "b"]
+
+
+def test_the_command_line_wins_over_the_policy_runner():
+    from pipelines.scaleout import chosen
+    from pipelines.spec import RunnerPolicy
+
+    policy = RunnerPolicy(workers=3)
+    assert chosen(policy, None, None) == (None, 3)
+    assert chosen(policy, None, 0) == (None, 3)  # 0 is "not chosen here": the policy decides
+    assert chosen(policy, None, 2) == (None, 2)
+    assert chosen(policy, "tcp://h:8786", None) == ("tcp://h:8786", 0)
+    assert chosen(RunnerPolicy(dask_address="tcp://p:1", workers=4), None, None) == ("tcp://p:1", 0)
+    assert chosen(None, None, None) == (None, 0)
+
+
+def test_release_help_teaches_the_runners_and_refuses_both_at_once(tmp_path):
+    from click.testing import CliRunner
+
+    from pipelines.cli import main
+
+    shown = CliRunner().invoke(main, ["release", "--help"]).output
+    assert "--dask tcp://HOST:PORT" in shown and "--workers N" in shown and "shared storage" in shown
+    spec = tmp_path / "a.yaml"
+    spec.write_text("id: a\n", encoding="utf-8")
+    both = CliRunner().invoke(main, ["--project", str(ROOT), "release", str(spec), "--dask", "tcp://h:1",
+                                     "--workers", "2"])
+    assert both.exit_code == 2 and "no --workers beside it" in both.output
