@@ -39,12 +39,14 @@ class Engine:
 
 
 def chosen(policy_runner: Any, dask_address: str | None, workers: int | None) -> tuple[str | None, int]:
-    """The command line's choice, else the policy's `runner` (address first, then a local cluster)."""
-    address = dask_address or None
-    count = workers if workers is not None else 0
-    if address is None and not count and policy_runner is not None:
-        address, count = policy_runner.dask_address, policy_runner.workers
-    return address, (0 if address else count)
+    """The command line's choice (`workers=0`: this process), else the policy's `runner`; an address wins."""
+    if dask_address:
+        return dask_address, 0
+    if workers is not None:
+        return None, workers
+    if policy_runner is None:
+        return None, 0
+    return policy_runner.dask_address, (0 if policy_runner.dask_address else policy_runner.workers)
 
 
 def _api_url() -> str | None:

@@ -210,10 +210,11 @@ def test_the_command_line_wins_over_the_policy_runner():
 
     policy = RunnerPolicy(workers=3)
     assert chosen(policy, None, None) == (None, 3)
-    assert chosen(policy, None, 0) == (None, 3)  # 0 is "not chosen here": the policy decides
+    assert chosen(policy, None, 0) == (None, 0)  # --workers 0: this process, whatever the policy says
     assert chosen(policy, None, 2) == (None, 2)
     assert chosen(policy, "tcp://h:8786", None) == ("tcp://h:8786", 0)
     assert chosen(RunnerPolicy(dask_address="tcp://p:1", workers=4), None, None) == ("tcp://p:1", 0)
+    assert chosen(RunnerPolicy(dask_address="tcp://p:1"), None, 0) == (None, 0)
     assert chosen(None, None, None) == (None, 0)
 
 
