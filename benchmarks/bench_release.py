@@ -22,12 +22,15 @@ With ``--workers N`` or ``--dask ADDRESS`` the whole-process release runs twice,
 the desensitize parts on Dask (``kaifang release --workers N`` / ``--dask ADDRESS``), against the same
 baseline; CPU-seconds then include the worker processes (a local cluster's are descendants of the child;
 an existing cluster's are read from its workers before and after), RSS is the peak of the whole process
-tree's sum, sampled every 0.2 s, and the published data files of both runs are compared byte for byte.
+tree's sum, sampled every 0.2 s, and both runs' verdicts (decision and checks) and published data files
+are compared.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import resource
 import subprocess
@@ -57,13 +60,16 @@ def bench_spec(data: Path, folder: Path) -> Path:
     return spec
 
 
-def child(command: list[str], env: dict[str, str], cwd: Path,
-          peak: list[float] | None = None) -> tuple[float, float, int]:
+def child(command: list[str], env: dict[str, str], cwd: Path, peak: list[float] | None = None,
+          out: Path | None = None) -> tuple[float, float, int]:
     """CPU-s (the child and all it waited for) and wall s of a command; its exit code. With ``peak``,
-    its first item becomes the largest RSS sum of the child's process tree (MB)."""
+    its first item becomes the largest RSS sum of the child's process tree (MB); with ``out``, the
+    command's standard output goes there."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall = time.perf_counter()
-    with subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as run:
+    stdout = out.open("wb") if out is not None else subprocess.DEVNULL
+    with stdout if out is not None else contextlib.nullcontext(), \
+            subprocess.Popen(command, env=env, cwd=cwd, stdout=stdout, stderr=subprocess.DEVNULL) as run:
         stop = threading.Event()
         watcher = threading.Thread(target=tree_peak_rss, args=(run.pid, stop, peak), daemon=True)
         if peak is not None:
@@ -92,9 +98,10 @@ def whole_process(data: Path, scratch: Path, runner: list[str] | None = None, ca
     env = {**os.environ, "KAIFANG_PSEUDONYM_KEY": BENCH_KEY, "KAIFANG_STATE": str(scratch / f"state-{catalog}")}
     env.pop("PREFECT_API_URL", None)
     kaifang = Path(sys.executable).with_name("kaifang")
+    records = ["--json"] if peak is not None else []
     cpu, wall, code = child([str(kaifang), "release", str(spec), "--catalog", str(scratch / catalog),
-                             "--policy", str(ROOT / "configs" / "policy.yaml"), *(runner or [])], env, scratch,
-                            peak)
+                             "--policy", str(ROOT / "configs" / "policy.yaml"), *records, *(runner or [])], env,
+                            scratch, peak, scratch / f"{catalog}.json" if records else None)
     return cpu, wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, code
 
 
@@ -142,12 +149,16 @@ def measured(data: Path, scratch: Path, runner: list[str], catalog: str,
     return cpu + cluster_cpu(address) - before, wall, peak[0], code
 
 
-def same_files(scratch: Path, first: str, second: str) -> bool:
-    """Are the published data files of two catalogs byte-identical?"""
-    def data_files(catalog: str) -> dict[str, bytes]:
-        return {p.name: p.read_bytes() for p in sorted((scratch / catalog).glob("datasets/*/[0-9]*/data.*"))}
+def same_release(scratch: Path, first: str, second: str) -> bool:
+    """Did two runs (their --json records and published data files) reach the same verdict and bytes?"""
+    def outcome(catalog: str) -> tuple:
+        text = (scratch / f"{catalog}.json").read_text(encoding="utf-8")
+        records = json.loads(text[text.index("[\n"):])  # after any line a library printed
+        verdicts = [(r["status"], r.get("decision"), r.get("evaluation"), r.get("rows_out")) for r in records]
+        files = {p.name: p.read_bytes() for p in sorted((scratch / catalog).glob("datasets/*/[0-9]*/data.*"))}
+        return verdicts, files
 
-    return data_files(first) == data_files(second) != {}
+    return outcome(first) == outcome(second)
 
 
 def compare_runners(data: Path, scratch: Path, args: argparse.Namespace, proc_cpu: float, proc_wall: float) -> None:
@@ -160,8 +171,8 @@ def compare_runners(data: Path, scratch: Path, args: argparse.Namespace, proc_cp
         print(f"{name:>16}: {cpu:8.1f} CPU-s ({cpu / proc_cpu:5.1f}× the copy process), {wall:7.1f} s wall "
               f"({wall / proc_wall:5.1f}×), peak RSS of all processes {rss:.0f} MB, exit {code}")
     print(f"Dask / single process: CPU {on_dask[0] / single[0]:.2f}×, wall {on_dask[1] / single[1]:.2f}×, "
-          f"peak RSS {on_dask[2] / max(single[2], 1):.2f}×; published data files byte-identical: "
-          f"{same_files(scratch, 'catalog-single', 'catalog-dask')}")
+          f"peak RSS {on_dask[2] / max(single[2], 1):.2f}×; same verdict and published bytes: "
+          f"{same_release(scratch, 'catalog-single', 'catalog-dask')}")
 
 
 def publish_in_process(work: Path) -> tuple[float, float]:
