@@ -6,6 +6,8 @@ Run from the repository root (one command; the table is generated once and cache
     .venv/bin/python benchmarks/bench_release.py --rows 1000000
     .venv/bin/python benchmarks/bench_release.py --rows 10 --whole-only      # the fixed cost, first release
     .venv/bin/python benchmarks/bench_release.py --rows 10 --whole-only --warm   # …a project's later releases
+    .venv/bin/python benchmarks/bench_release.py --rows 100000 --workers 2   # single process vs 2 local workers
+    .venv/bin/python benchmarks/bench_release.py --rows 100000 --dask tcp://HOST:8786   # vs an existing cluster
 
 The table is the social-insurance sample's generator scaled up (12 columns and a free-text remark
 column; see bench_guard.py). Two measurements, each against the baseline ``pandas.read_csv`` →
@@ -16,16 +18,26 @@ column; see bench_guard.py). Two measurements, each against the baseline ``panda
   starts (its Prefect API server included), wall seconds and the largest child's peak RSS;
 - *in process*: the pipeline's stage functions called here (no Prefect), per stage, as bench_guard.py
   runs them, plus publishing into a catalog with the files checked against their write-time facts.
+
+With ``--workers N`` or ``--dask ADDRESS`` the whole-process release runs twice, in one process and with
+the desensitize parts on Dask (``kaifang release --workers N`` / ``--dask ADDRESS``), against the same
+baseline; CPU-seconds then include the worker processes (a local cluster's are descendants of the child;
+an existing cluster's are read from its workers before and after), RSS is the peak of the whole process
+tree's sum, sampled every 0.2 s, and both runs' verdicts (decision and checks) and published data files
+are compared.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -49,11 +61,24 @@ def bench_spec(data: Path, folder: Path) -> Path:
     return spec
 
 
-def child(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, int]:
-    """CPU-s (the child and all it waited for) and wall s of a command; its exit code."""
+def child(command: list[str], env: dict[str, str], cwd: Path, peak: list[float] | None = None,
+          out: Path | None = None) -> tuple[float, float, int]:
+    """CPU-s (the child and all it waited for) and wall s of a command; its exit code. With ``peak``,
+    its first item becomes the largest RSS sum of the child's process tree (MB); with ``out``, the
+    command's standard output goes there."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall = time.perf_counter()
-    run = subprocess.run(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stdout = out.open("wb") if out is not None else subprocess.DEVNULL
+    with stdout if out is not None else contextlib.nullcontext(), \
+            subprocess.Popen(command, env=env, cwd=cwd, stdout=stdout, stderr=subprocess.DEVNULL) as run:
+        stop = threading.Event()
+        watcher = threading.Thread(target=tree_peak_rss, args=(run.pid, stop, peak), daemon=True)
+        if peak is not None:
+            watcher.start()
+        run.wait()
+        stop.set()
+        if peak is not None:
+            watcher.join()
     wall = time.perf_counter() - wall
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall, run.returncode
@@ -66,21 +91,94 @@ def whole_baseline(data: Path, scratch: Path) -> tuple[float, float]:
     return cpu, wall
 
 
-def whole_process(data: Path, scratch: Path, warm: bool = False) -> tuple[float, float, float, int]:
+def whole_process(data: Path, scratch: Path, runner: list[str] | None = None, catalog: str = "catalog",
+                  peak: list[float] | None = None, warm: bool = False) -> tuple[float, float, float, int]:
     """CPU-s, wall s and peak RSS (MB, the largest child so far) of ``kaifang release``; its exit code.
 
     ``warm``: measure a second release in the same state folder, as a project's later releases run
     (Prefect's database migrated, jieba's dictionary cache written); else a fresh state folder."""
     spec = bench_spec(data, scratch)
-    env = {**os.environ, "KAIFANG_PSEUDONYM_KEY": BENCH_KEY, "KAIFANG_STATE": str(scratch / "state")}
+    # Each run its own state (Prefect home): both pay the database's first migration.
+    env = {**os.environ, "KAIFANG_PSEUDONYM_KEY": BENCH_KEY, "KAIFANG_STATE": str(scratch / f"state-{catalog}")}
     env.pop("PREFECT_API_URL", None)
     kaifang = Path(sys.executable).with_name("kaifang")
-    command = [str(kaifang), "release", str(spec), "--catalog", str(scratch / "catalog"),
-               "--policy", str(ROOT / "configs" / "policy.yaml")]
+    records = ["--json"] if peak is not None else []
+    command = [str(kaifang), "release", str(spec), "--catalog", str(scratch / catalog),
+               "--policy", str(ROOT / "configs" / "policy.yaml"), *records, *(runner or [])]
     if warm:
         child(command, env, scratch)
-    cpu, wall, code = child(command, env, scratch)
+    cpu, wall, code = child(command, env, scratch, peak, scratch / f"{catalog}.json" if records else None)
     return cpu, wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, code
+
+
+def tree_peak_rss(pid: int, stop: threading.Event, peak: list[float]) -> None:
+    """The largest sum of RSS (MB) over a process and all its descendants, sampled until ``stop``."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return
+    while not stop.wait(0.2):
+        total = 0
+        try:
+            for process in [root, *root.children(recursive=True)]:
+                try:
+                    total += process.memory_info().rss
+                except psutil.NoSuchProcess:
+                    continue
+        except psutil.NoSuchProcess:
+            return
+        peak[0] = max(peak[0], total / 2**20)
+
+
+def cluster_cpu(address: str | None) -> float:
+    """CPU-s used so far by the worker processes of an existing cluster (0 without one)."""
+    if not address:
+        return 0.0
+    from distributed import Client
+
+    def used() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    with Client(address, set_as_default=False) as client:
+        return sum(client.run(used).values())
+
+
+def measured(data: Path, scratch: Path, runner: list[str], catalog: str,
+             address: str | None) -> tuple[float, float, float, int]:
+    """As whole_process, with the cluster's CPU added and the process tree's peak RSS instead."""
+    peak = [0.0]
+    before = cluster_cpu(address)
+    cpu, wall, _, code = whole_process(data, scratch, runner, catalog, peak)
+    return cpu + cluster_cpu(address) - before, wall, peak[0], code
+
+
+def same_release(scratch: Path, first: str, second: str) -> bool:
+    """Did two runs (their --json records and published data files) reach the same verdict and bytes?"""
+    def outcome(catalog: str) -> tuple:
+        text = (scratch / f"{catalog}.json").read_text(encoding="utf-8")
+        records = json.loads(text[text.index("[\n"):])  # after any line a library printed
+        verdicts = [(r["status"], r.get("decision"), r.get("evaluation"), r.get("rows_out")) for r in records]
+        files = {p.name: p.read_bytes() for p in sorted((scratch / catalog).glob("datasets/*/[0-9]*/data.*"))}
+        return verdicts, files
+
+    return outcome(first) == outcome(second)
+
+
+def compare_runners(data: Path, scratch: Path, args: argparse.Namespace, proc_cpu: float, proc_wall: float) -> None:
+    """The release in one process and on Dask, each against the copy process and one another."""
+    runner = ["--dask", args.dask] if args.dask else ["--workers", str(args.workers)]
+    label = f"--dask {args.dask}" if args.dask else f"--workers {args.workers}"
+    single = measured(data, scratch, [], "catalog-single", None)
+    on_dask = measured(data, scratch, runner, "catalog-dask", args.dask)
+    for name, (cpu, wall, rss, code) in (("single process", single), (label, on_dask)):
+        print(f"{name:>16}: {cpu:8.1f} CPU-s ({cpu / proc_cpu:5.1f}× the copy process), {wall:7.1f} s wall "
+              f"({wall / proc_wall:5.1f}×), peak RSS of all processes {rss:.0f} MB, exit {code}")
+    print(f"Dask / single process: CPU {on_dask[0] / single[0]:.2f}×, wall {on_dask[1] / single[1]:.2f}×, "
+          f"peak RSS {on_dask[2] / max(single[2], 1):.2f}×; same verdict and published bytes: "
+          f"{same_release(scratch, 'catalog-single', 'catalog-dask')}")
 
 
 def publish_in_process(work: Path) -> tuple[float, float]:
@@ -107,15 +205,21 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--whole-only", action="store_true", help="only the whole-process release")
     parser.add_argument("--warm", action="store_true", help="time a second release in the same state folder")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="also release with the desensitize parts on a local cluster of N workers")
+    parser.add_argument("--dask", metavar="ADDRESS", help="also release on this existing Dask cluster")
     args = parser.parse_args()
     data = table(args.rows)
     with tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
         base_cpu, base_wall = baseline(data, scratch / "copy.parquet")
         proc_cpu, proc_wall = whole_baseline(data, scratch)
-        cpu, wall, rss, code = whole_process(data, scratch, args.warm)
         print(f"rows {args.rows:,}; baseline read_csv → to_parquet: in process {base_cpu:.2f} CPU-s, "
               f"{base_wall:.2f} s; as a process {proc_cpu:.2f} CPU-s, {proc_wall:.2f} s")
+        if args.workers or args.dask:
+            compare_runners(data, scratch, args, proc_cpu, proc_wall)
+            return
+        cpu, wall, rss, code = whole_process(data, scratch, warm=args.warm)
         print(f"whole process  kaifang release: {cpu:8.1f} CPU-s ({cpu / proc_cpu:5.1f}× the copy process), "
               f"{wall:7.1f} s wall ({wall / proc_wall:5.1f}×), peak RSS {rss:.0f} MB, exit {code}; "
               f"{cpu / max(args.rows, 1) * 1e6:.0f} CPU-µs per row")

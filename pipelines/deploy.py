@@ -83,6 +83,9 @@ class DeploymentOptions:
     reassess_cron: str | None = REASSESS_CRON
     reassess_target: Path | None = None
     job_variables: dict[str, Any] = field(default_factory=dict)
+    # Where the desensitize parts run (pipelines/scaleout.py); unset, the policy's `runner` decides at run time.
+    dask_address: str | None = None
+    workers: int | None = None
 
 
 def default_timezone() -> str:
@@ -200,6 +203,8 @@ def build_deployments(plans: list[PlannedDeployment], options: DeploymentOptions
             "policy_path": str(options.policy_path), "approval": options.approval,
             "retries": options.retries, "retry_delay_seconds": options.retry_delay_seconds,
         }
+        parameters |= {name: value for name, value in (("dask_address", options.dask_address),
+                                                        ("workers", options.workers)) if value is not None}
         deployments.append(release_folder_flow.to_deployment(
             name=plan.name, schedules=_schedules(plan.cron, plan.interval_seconds, options.timezone),
             parameters=parameters, concurrency_limit=one_at_a_time,

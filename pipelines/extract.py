@@ -13,6 +13,7 @@ import csv
 import datetime
 import hashlib
 import json
+import os
 import re
 import uuid
 from collections.abc import Iterable, Iterator
@@ -24,7 +25,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-CHUNK_ROWS = 100_000
+CHUNK_ROWS_ENV = "KAIFANG_CHUNK_ROWS"
+
+
+def _chunk_rows() -> int:
+    """Rows per chunk (and per desensitize part on Dask): $KAIFANG_CHUNK_ROWS, else 100,000.
+
+    Smaller chunks bound memory tighter and give a cluster more parts to spread; larger ones cost less
+    per row. Read once, at import, by the release process (workers read the parts the extract made).
+    """
+    text = os.environ.get(CHUNK_ROWS_ENV, "")
+    return int(text) if text.isdigit() and int(text) >= 100 else 100_000
+
+
+CHUNK_ROWS = _chunk_rows()
 _READ_BLOCK = 1 << 20
 # Remarks and descriptions can be long; the csv module's default cap (128 KiB) would misreport them.
 csv.field_size_limit(64 << 20)

@@ -59,6 +59,7 @@ from pipelines.extract import SourceError, file_sha256
 from pipelines.guarding import guard_rules, required_k, suppression_limit
 from pipelines.plan import PlanError, build_plan, findings_from, needs_key
 from pipelines.publish import PublishedTable, published_table
+from pipelines.scaleout import engine, on_dask, task_runner
 from pipelines.spec import LoadedSpec, Policy, SpecError, check_against_policy, load_policy, load_spec, spec_paths
 from pipelines.summary import dataset_markdown, quality_rows, run_markdown
 from quality.run import QualityError
@@ -170,13 +171,57 @@ def classify_task(loaded: LoadedSpec, policy: Policy, profile, columns: list[str
 
 @_stage_task("desensitize", rows=lambda outcome: outcome.kept)
 def desensitize_task(loaded: LoadedSpec, policy: Policy, files: stages.WorkFiles, plan, key: bytes | None, k: int,
-                     limit: float):
+                     limit: float, reference: date | None = None, mapped_parts: int | None = None):
+    """Desensitize (here, or combine the `mapped_parts` that Dask workers wrote), then the privacy model."""
     def run() -> stages.PrivacyOutcome:
         target = loaded.spec.open_class.effective_target.value
-        stages.desensitize(files, plan, key, date.today(), policy, target)
+        if mapped_parts is None:
+            stages.desensitize(files, plan, key, reference or date.today(), policy, target)
+        else:
+            stages.combine_parts(files, mapped_parts)
         return stages.enforce_privacy(files, loaded.spec.privacy, k, limit, loaded.folder)
 
     return _safely("desensitize", run)
+
+
+@task(name="desensitize-part", cache_policy=NO_CACHE, persist_result=False, log_prints=False)
+def desensitize_part_task(files: stages.WorkFiles, index: int, plan, key_file: str | None, fingerprint: str | None,
+                          reference: date, policy: Policy, target: str, project: str | None) -> int:
+    """One part of desensitize on a Dask worker; returns its row count (the rows stay in the run folder)."""
+    from pipelines.scaleout import run_part
+
+    return _safely("desensitize", run_part, files, index, plan, key_file, fingerprint, reference, policy, target,
+                   project)
+
+
+def _map_parts(loaded: LoadedSpec, policy: Policy, files: stages.WorkFiles, plan, key: bytes | None,
+               reference: date) -> int:
+    """Send every desensitize part to the flow's Dask cluster and wait for all; returns the part count.
+
+    A worker that dies mid-part has its part rescheduled by Dask; a part that still fails (or a
+    cluster that lost it) fails the dataset with one line.
+    """
+    from prefect.utilities.annotations import unmapped
+
+    from pipelines.project import current
+
+    count = stages.part_count(files)
+    project = current()
+    key_file = str(state_dir() / "pseudonym.key") if key is not None else None
+    futures = desensitize_part_task.map(
+        files=unmapped(files), index=list(range(count)), plan=unmapped(plan), key_file=unmapped(key_file),
+        fingerprint=unmapped(key_fingerprint(key) if key is not None else None), reference=unmapped(reference),
+        policy=unmapped(policy), target=unmapped(loaded.spec.open_class.effective_target.value),
+        project=unmapped(str(project.root) if project is not None else None))
+    started = time.monotonic()
+    try:
+        rows = sum(future.result() for future in futures)
+    except StageFailure:
+        raise
+    except Exception as exc:  # the cluster's own errors (a worker lost too often, a scheduler gone)
+        raise StageFailure("desensitize", f"the Dask cluster did not finish a part ({type(exc).__name__})") from None
+    reporting.stage_finished("desensitize on Dask", rows, time.monotonic() - started)
+    return count
 
 
 @_stage_task("verify")
@@ -282,7 +327,11 @@ def assess(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, policy_sha
     k = required_k(spec, policy, target)
     limit = suppression_limit(spec, policy)
     record.risk_before = _safely("verify", stages.risk, files.raw, quasi)
-    outcome = desensitize_task(loaded, policy, files, record.plan, key, k, limit)
+    reference = date.today()
+    parts = None
+    if on_dask():
+        parts = _map_parts(loaded, policy, files, record.plan, key, reference)
+    outcome = desensitize_task(loaded, policy, files, record.plan, key, k, limit, reference, parts)
     record.rows_out, record.suppressed, record.generalization = outcome.kept, outcome.suppressed, outcome.generalization
     verdict = verify_task(loaded, files, record, profile, policy, policy_sha, k)
     record.decision, record.evaluation = verdict.decision, verdict.evaluation
@@ -506,6 +555,24 @@ def sweep_dead_runs(runs: Path) -> list[str]:
     return removed
 
 
+def _runner_choice(policy_path: str, dask_address: str | None, workers: int | None) -> tuple[str | None, int]:
+    """The run's Dask scheduler and local cluster size: the arguments, else the policy's `runner`."""
+    from pipelines.scaleout import chosen
+
+    try:
+        runner = load_policy(policy_path)[0].runner
+    except SpecError:  # each dataset then fails on the policy with its own line
+        runner = None
+    return chosen(runner, dask_address, workers)
+
+
+def _project_root() -> Path | None:
+    from pipelines.project import current
+
+    project = current()
+    return project.root if project is not None else None
+
+
 def release_folder(target: str, catalog_dir: str, policy_path: str, **options: Any) -> list[dict[str, Any]]:
     """Run the `release_folder` flow and return its records, whether its run ended Completed or Failed.
 
@@ -519,7 +586,8 @@ def release_folder(target: str, catalog_dir: str, policy_path: str, **options: A
 def release_folder_flow(target: str, catalog_dir: str, policy_path: str, progress: bool = False,
                         approval: ApprovalMode = "auto",
                         approve_as: str | None = None, approve_reason: str | None = None, retries: int = 0,
-                        retry_delay_seconds: float = 10.0):
+                        retry_delay_seconds: float = 10.0, dask_address: str | None = None,
+                        workers: int | None = None):
     """Release every spec under target, one after the other; a failure does not stop the rest.
 
     A release that would make a dataset more open needs approval. `approval` says how to get it:
@@ -527,6 +595,8 @@ def release_folder_flow(target: str, catalog_dir: str, policy_path: str, progres
     otherwise, `wait` always pauses for a steward, `operator` records the person running it, `refuse`
     refuses; `approve_as` names the approving steward (policy pre-approvals come first). `retries`
     retries the extract of an unreachable source with exponential backoff from `retry_delay_seconds`.
+    `dask_address` (a Dask scheduler, tcp://HOST:PORT) or `workers` (a local cluster of that many
+    processes) run the desensitize parts on Dask (pipelines/scaleout.py); unset, the policy's `runner` decides.
     """
     paths = spec_paths(target)
     run_id = utc_now().strftime("%Y%m%dT%H%M%SZ") + "-" + os.urandom(3).hex()
@@ -535,10 +605,13 @@ def release_folder_flow(target: str, catalog_dir: str, policy_path: str, progres
     results = []
     sweep_dead_runs(Path(catalog_dir) / ".runs")
     shown = reporting.use_display("auto" if progress else None)
-    with claimed_run_folder(Path(catalog_dir) / ".runs" / run_id):
+    address, count = _runner_choice(policy_path, dask_address, workers)
+    with claimed_run_folder(Path(catalog_dir) / ".runs" / run_id), engine(address, count, _project_root()) as cluster:
+        runner = task_runner(cluster)
+        dataset_flow = release_dataset.with_options(task_runner=runner) if runner is not None else release_dataset
         for number, path in enumerate(paths, start=1):
             shown.dataset_started(number, len(paths), path.name)
-            result = _state_data(release_dataset(str(path), catalog_dir, policy_path, run_id, approval=approval,
+            result = _state_data(dataset_flow(str(path), catalog_dir, policy_path, run_id, approval=approval,
                                                  approve_as=approve_as, approve_reason=approve_reason, actor=actor,
                                                  retries=retries, retry_delay_seconds=retry_delay_seconds,
                                                  return_state=True))

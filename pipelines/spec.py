@@ -478,6 +478,17 @@ class DPBudget(_Strict):
     period: Literal["year", "quarter", "month", "ever"] = "year"
 
 
+class RunnerPolicy(_Strict):
+    """Where a release's chunk functions run: in the release's own process (the default), on an
+    existing Dask cluster, or on a local cluster of worker processes started for the run."""
+
+    dask_address: str | None = Field(
+        default=None, description="Scheduler of an existing Dask cluster (tcp://HOST:PORT); its workers need the "
+                                  "same code and lock, the Prefect API and the run folder on shared storage.")
+    workers: int = Field(default=0, ge=0, le=256, description="Without an address: start a local cluster of this "
+                                                              "many worker processes (0: run in one process).")
+
+
 class Policy(_Strict):
     version: str
     suppression_limit: float = Field(default=0.05, ge=0, le=1)
@@ -521,6 +532,7 @@ class Policy(_Strict):
         description="Days within which the agency answers a data request (Art. 10 ¶3, Art. 20); later is overdue.",
     )
     review_chain: ReviewChainPolicy = Field(default_factory=ReviewChainPolicy)
+    runner: RunnerPolicy = Field(default_factory=RunnerPolicy)
 
 
 def dp_allowance(policy: Policy, dataset_id: str) -> DPBudget | None:

@@ -56,6 +56,10 @@ class WorkFiles:
     def staged(self) -> Path:
         return self.folder / "staged"
 
+    def part(self, index: int) -> Path:
+        """One desensitized part (row group `index` of the extract), written by whichever process ran it."""
+        return self.folder / "parts" / f"desensitized-{index:06d}.parquet"
+
 
 def source_chunks(loaded: LoadedSpec, sql_query: str | None = None) -> tuple[Iterator[pd.DataFrame], str | None]:
     """The spec's source as chunks, read as the extract reads it, and the file's encoding (None for SQL).
@@ -116,12 +120,59 @@ def _write_stream(chunks: Iterator[pd.DataFrame], out: Path) -> int:
     return rows
 
 
+def part_count(files: WorkFiles) -> int:
+    """How many parts desensitize works in: the extract's row groups (one per extracted chunk)."""
+    return pq.ParquetFile(files.raw).metadata.num_row_groups
+
+
+def desensitize_part(files: WorkFiles, index: int, plan: list[ColumnPlan], key: bytes | None, reference: date,
+                     policy: Policy | None = None, target: str | None = None) -> int:
+    """Desensitize one row group of the extract into its own part file; returns its rows.
+
+    Parts need nothing but their own rows, so a Dask worker can write any of them: the single-process
+    run and the Dask run both go through here and `combine_parts`, which is what keeps them byte-identical.
+    """
+    actions = column_actions(plan, key, reference, policy, target)
+    batch = pq.ParquetFile(files.raw).read_row_group(index)
+    chunk = batch.to_pandas(types_mapper=lambda t: pd.StringDtype() if t == pa.string() else None)
+    table = pa.Table.from_pandas(desensitize_chunk(chunk, actions).astype("string"), preserve_index=False)
+    files.part(index).parent.mkdir(exist_ok=True)
+    pq.write_table(table, files.part(index))
+    return table.num_rows
+
+
+def combine_parts(files: WorkFiles, count: int) -> int:
+    """The parts, in order, as the desensitized file (one row group each); the parts are then deleted."""
+    writer: pq.ParquetWriter | None = None
+    rows = 0
+    try:
+        for index in range(count):
+            table = pq.read_table(files.part(index))
+            if writer is None:
+                writer = pq.ParquetWriter(files.desensitized, table.schema)
+            writer.write_table(table.cast(writer.schema))
+            rows += table.num_rows
+    finally:
+        if writer is not None:
+            writer.close()
+    for index in range(count):
+        files.part(index).unlink(missing_ok=True)
+    if count:
+        files.part(0).parent.rmdir()
+    return rows
+
+
 def desensitize(files: WorkFiles, plan: list[ColumnPlan], key: bytes | None, reference: date,
                 policy: Policy | None = None, target: str | None = None) -> int:
-    actions = column_actions(plan, key, reference, policy, target)
+    """Every part in this process, one after the other, then combined (a Dask run maps the parts instead)."""
+    count = part_count(files)
     total = pq.ParquetFile(files.raw).metadata.num_rows
-    chunks = progress.counted("desensitize", read_chunks(files.raw), total)
-    return _write_stream((desensitize_chunk(c, actions) for c in chunks), files.desensitized)
+    done = 0
+    progress.stage_started("desensitize", total)
+    for index in range(count):
+        done += desensitize_part(files, index, plan, key, reference, policy, target)
+        progress.display().stage("desensitize", done, total)
+    return combine_parts(files, count)
 
 
 def privacy_model(privacy: Privacy, k: int):

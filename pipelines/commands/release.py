@@ -54,9 +54,16 @@ def project_policy(policy: Path | None, anchor: Path | None) -> Path:
               help="Retries of a SQL source that cannot be reached (never of a bad file).")
 @click.option("--retry-delay", type=click.FloatRange(0), default=5.0, show_default=True,
               help="Seconds before the first retry; doubled for each next one.")
+@click.option("--dask", "dask_address", metavar="tcp://HOST:PORT",
+              help="Run the desensitize parts on this existing Dask cluster [default: the policy's "
+                   "runner.dask_address]. Its workers need this code and lock installed, the Prefect API "
+                   "(PREFECT_API_URL) and the catalog's run folder and key file on shared storage.")
+@click.option("--workers", type=click.IntRange(0, 256), metavar="N",
+              help="Without --dask: start a local Dask cluster of N worker processes for the run; 0 runs in this "
+                   "process [default: the policy's runner.workers, else 0]. Helps with many cores, little on two.")
 def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path | None, as_json: bool,
             approve_as: str | None, approve_reason: str | None, wait_for_approval: bool, retries: int,
-            retry_delay: float) -> None:
+            retry_delay: float, dask_address: str | None, workers: int | None) -> None:
     """Release datasets: each TARGET is a spec file or a folder of specs.
 
     Every dataset goes extract → detect → classify → desensitize → verify → validate → publish.
@@ -74,11 +81,16 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path | 
       kaifang release configs/datasets
       kaifang release configs/datasets/social-insurance.yaml --catalog /srv/open-data
       kaifang release configs/datasets --approve-as 王敏 --approve-reason "经数据安全小组审议同意"
+      kaifang release configs/datasets --workers 4               desensitize on 4 local worker processes
+      kaifang release configs/datasets --dask tcp://10.0.0.5:8786  on an existing Dask cluster
+
+    The output is byte-identical whichever runner desensitizes: the parts are combined in order.
     """
     import json
 
     from pipelines.prefect_server import PrefectStartupError, prefect_session
     from pipelines.progress import flush_run_logs
+    from pipelines.scaleout import EngineError
     from pipelines.spec import spec_paths
     from pipelines.summary import dataset_text, shown
 
@@ -92,6 +104,8 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path | 
     if wait_for_approval and not os.environ.get("PREFECT_API_URL"):
         _fail("--wait-for-approval needs a Prefect server a steward can reach: start one and set PREFECT_API_URL "
               "(see docs/operations.md)")
+    if dask_address is not None and (workers or "://" not in dask_address):
+        _fail("--dask takes a scheduler address such as tcp://HOST:PORT, and no --workers beside it")
     results = []
     try:
         with prefect_session(preload=["pipelines.flows"]):  # imported while the API server boots
@@ -101,9 +115,10 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path | 
                 results.extend(release_folder(str(target), str(catalog_dir), str(policy.resolve()),
                                               progress=not as_json, approval="wait" if wait_for_approval else "auto",
                                               approve_as=approve_as, approve_reason=approve_reason, retries=retries,
-                                              retry_delay_seconds=retry_delay))
+                                              retry_delay_seconds=retry_delay, dask_address=dask_address,
+                                              workers=workers))
             flush_run_logs()
-    except PrefectStartupError as exc:
+    except (PrefectStartupError, EngineError) as exc:
         _fail(f"nothing was released: {exc}", code=1)
     if as_json:
         click.echo(json.dumps(results, ensure_ascii=False, indent=1, default=str))
