@@ -5,7 +5,7 @@ under benchmarks/.cache):
 
     .venv/bin/python benchmarks/bench_stream.py --rows 100000
     .venv/bin/python benchmarks/bench_stream.py --rows 1000000
-    .venv/bin/python benchmarks/bench_stream.py --memory            # tracemalloc peak, 100k vs 400k, chunk 10k
+    .venv/bin/python benchmarks/bench_stream.py --rows 400000 --chunk 10000   # memory against the 100k run
 
 The output is the social-insurance table (bench_guard.py) taken through extract … privacy by the
 pipeline's stage functions; above 100 k rows it is that 100 k output repeated (keys made unique).
@@ -182,31 +182,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--chunk", type=int, default=None, help="rows per chunk (default: pipelines.extract's)")
-    parser.add_argument("--memory", action="store_true", help="tracemalloc peak of stream, 100k vs 400k, chunk 10k")
     parser.add_argument("--child", choices=("copy", "whole", "stream"))
     parser.add_argument("--output", type=Path)
     parser.add_argument("--scratch", type=Path)
-    parser.add_argument("--trace", action="store_true")
+    parser.add_argument("--trace", action="store_true", help="also tracemalloc's peak (slow: GX allocates a lot)")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure(args.child, args.output, args.scratch, args.chunk, args.trace)))
         return
     CACHE.mkdir(parents=True, exist_ok=True)
-    if args.memory:
-        print(f"{'rows':>9} {'chunk':>7} {'traced peak MB':>15} {'peak RSS MB':>12} {'CPU-s':>7}")
-        for rows in (100_000, 400_000):
-            got = child("stream", output(rows), CACHE, chunk=10_000, trace=True)
-            print(f"{rows:9,} {10_000:7,} {got['traced_mb']:15.1f} {got['rss_mb']:12.0f} {got['cpu']:7.1f}")
-        return
     out = output(args.rows)
     base = child("copy", out, CACHE)
     print(f"rows {args.rows:,}; baseline read_csv → to_parquet: {base['cpu']:.1f} CPU-s, {base['wall']:.1f} s, "
           f"peak RSS {base['rss_mb']:.0f} MB")
     print(f"{'validate+publish':<18} {'CPU-s':>7} {'wall s':>7} {'peak RSS MB':>12} {'× copy CPU':>11} {'passed':>7}")
     for mode in ("whole", "stream"):
-        got = child(mode, out, CACHE, chunk=args.chunk)
+        got = child(mode, out, CACHE, chunk=args.chunk, trace=args.trace)
+        traced = f"  tracemalloc peak {got['traced_mb']:.0f} MB" if args.trace else ""
         print(f"{mode:<18} {got['cpu']:7.1f} {got['wall']:7.1f} {got['rss_mb']:12.0f} "
-              f"{got['cpu'] / base['cpu']:11.1f} {got['passed']!s:>7}")
+              f"{got['cpu'] / base['cpu']:11.1f} {got['passed']!s:>7}{traced}")
 
 
 if __name__ == "__main__":
