@@ -27,6 +27,7 @@ prose cells, so both see the same names. A whole cell is checked by ``names.pers
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -159,7 +160,23 @@ def _jieba():
     import jieba.posseg
 
     jieba.initialize()
-    return jieba.posseg.dt, jieba.posseg.dt.word_tag_tab, jieba.dt.FREQ
+    return _remembering(jieba.posseg.dt), jieba.posseg.dt.word_tag_tab, jieba.dt.FREQ
+
+
+def _remembering(shared):  # noqa: ANN001, ANN202 - jieba's POSTokenizer has no type hints
+    """A copy of jieba's POS tokenizer (same dictionary and tables) whose HMM step remembers its answers.
+
+    The HMM (a Viterbi over some 250 states per character) tags the runs of characters outside the
+    dictionary and is most of jieba's time; it is a pure function of the run (号, 室, 凤鸣路 recur in
+    thousands of remarks), so its answers are kept per run. Only this copy is changed, never jieba's own.
+    """
+    tokenizer = object.__new__(type(shared))  # not copy.copy: its __getattr__ recurses on a bare instance
+    tokenizer.__dict__.update(shared.__dict__)
+    hmm = getattr(tokenizer, "_POSTokenizer__cut", None)
+    if hmm is not None:
+        remembered = lru_cache(maxsize=65_536)(lambda run: tuple(hmm(run)))
+        tokenizer._POSTokenizer__cut = lambda run: iter(remembered(run))
+    return tokenizer
 
 
 def dictionary_tag(word: str) -> str:
@@ -172,18 +189,86 @@ def in_dictionary(word: str) -> bool:
     return word in tags or bool(freq.get(word))
 
 
+@lru_cache(maxsize=131_072)
+def _block_tokens(block: str) -> tuple[tuple[str, str], ...]:
+    """jieba's (word, tag) pairs for one block of its own splitting (a run of Han, letters and digits,
+    or what lies between two such runs)."""
+    return tuple((word, tag) for word, tag in _jieba()[0].lcut(block))
+
+
 def pos_tokens(text: str) -> list[tuple[str, str, int]]:
-    """(word, tag, start offset) for every token of ``text``; the tokens cover the text exactly."""
-    tokenizer = _jieba()[0]
+    """(word, tag, start offset) for every token of ``text``; the tokens cover the text exactly.
+
+    jieba cuts each block of ``jieba.posseg.re_han_internal`` on its own, with no state across blocks,
+    so cutting block by block gives the tokens of cutting the whole text; the blocks are remembered,
+    because remarks repeat most of them (已核实, 代办人身份证号…) and only the rest reaches jieba.
+    """
+    from jieba.posseg import re_han_internal
+
     out: list[tuple[str, str, int]] = []
     at = 0
-    for word, tag in tokenizer.lcut(text):
-        start = at if text.startswith(word, at) else text.find(word, at)
-        if start < 0:  # jieba never drops characters, but never trust an offset blindly
+    for block in re_han_internal.split(text):
+        if not block:
             continue
-        out.append((word, tag, start))
-        at = start + len(word)
+        for word, tag in _block_tokens(block):
+            start = at if text.startswith(word, at) else text.find(word, at)
+            if start < 0:  # jieba never drops characters, but never trust an offset blindly
+                continue
+            out.append((word, tag, start))
+            at = start + len(word)
     return out
+
+
+@lru_cache(maxsize=1)
+def _digit_words() -> tuple[str | None, re.Pattern[str] | None]:
+    """The ASCII digit no jieba dictionary key holds, and a search for the keys of two or more characters
+    that hold a digit (4S店, 1号店), or None for either when there is none."""
+    _, tags, freq = _jieba()
+    blob = "\n".join(itertools.chain(freq, tags))
+    keys = set(re.findall("[^\\n]*[0-9][^\\n]*", blob))
+    used = {c for key in keys for c in key if "0" <= c <= "9"}
+    free = next((d for d in "0123456789" if d not in used), None)
+    long = sorted((k for k in keys if len(k) >= 2), key=len, reverse=True)
+    if not long:
+        return free, None
+    first = "".join(sorted({re.escape(k[0]) for k in long}))
+    return free, re.compile(f"(?=[{first}])(?=(" + "|".join(re.escape(k) for k in long) + "))")
+
+
+_ASCII_DIGIT = re.compile("[0-9]")
+
+
+def digit_canonical(text: str) -> str:
+    """``text`` with every ASCII digit written as one digit that no dictionary word holds, except the
+    digits of dictionary words (4S店); same length and offsets.
+
+    jieba treats such digits alike (a single character outside every word, a number token ``m``), and
+    the name rules look at Han characters only, so :func:`person_spans` gives the same spans on the
+    canonical text: remarks that differ only in a phone or ID number are one text for the name finder.
+    """
+    free, protected = _digit_words()
+    if free is None or not _ASCII_DIGIT.search(text):
+        return text
+    canonical = text.translate(_digit_table(free))
+    if protected is None or not protected.search(text):
+        return canonical
+    chars = list(canonical)
+    for match in protected.finditer(text):
+        chars[match.start(1) : match.end(1)] = text[match.start(1) : match.end(1)]
+    return "".join(chars)
+
+
+@lru_cache(maxsize=262_144)
+def canonical_person_spans(canonical: str) -> tuple[NameSpan, ...]:
+    """:func:`person_spans` of a text already passed through :func:`digit_canonical`, remembered per process:
+    the column profiler and the span scanner (``scan.py``) share it, so a release finds the names of a
+    remark once, in detection, and desensitization reuses them."""
+    return tuple(person_spans(canonical))
+
+
+@lru_cache(maxsize=10)
+def _digit_table(digit: str) -> dict[int, int]:
+    return str.maketrans("0123456789", digit * 10)
 
 
 def _is_han(word: str) -> bool:
@@ -522,4 +607,7 @@ def person_hint() -> str:
     return f"[{''.join(sorted(single))}][{HAN}]|" + "|".join(sorted(compound)) + f"|[{HAN}][{dots}][{HAN}]"
 
 
-__all__ = ["NameSpan", "dictionary_tag", "not_names", "person_hint", "person_spans", "pos_tokens"]
+__all__ = [
+    "NameSpan", "canonical_person_spans", "dictionary_tag", "digit_canonical", "not_names", "person_hint",
+    "person_spans", "pos_tokens",
+]

@@ -32,7 +32,7 @@ from pandas.arrays import ArrowStringArray
 from detectors import headers, vocabulary
 from detectors.lexicon import TradeSecretLexicon, load_lexicon
 from detectors.persons import THRESHOLD as NAME_THRESHOLD
-from detectors.persons import person_hint, person_spans
+from detectors.persons import canonical_person_spans, digit_canonical, person_hint
 from detectors.rules import ENTITIES, RULES, WEAK, EntityRule
 from detectors.text import as_text, re2
 from detectors.values import (
@@ -168,10 +168,11 @@ def _scan_prose(prose: pd.Series, weight: np.ndarray, budget: int | None) -> tup
     validators as the Presidio recognizers: each rule's ``span`` is searched only in cells its
     vectorized ``hint`` selects, and each match goes through ``rule.validate``. Validated spans
     of entities whose span score is conclusive count directly; weak ones (passport, permit,
-    bank card) go through :func:`detectors.scan.scan_text`, where Chinese context words decide.
-    Names go through :func:`detectors.persons.person_spans` (what the PERSON recognizer runs),
-    called directly on each distinct text once digit runs are collapsed: names hold no digits,
-    and remarks that differ only in a phone or ID number (申请人来电（138…）) are then one text.
+    bank card) go through :func:`detectors.scan.scan_texts` (a batch per entity set), where Chinese
+    context words decide. Names go through :func:`detectors.persons.person_spans` (what the PERSON
+    recognizer runs), called directly on each distinct digit-canonical text
+    (``persons.digit_canonical``): remarks that differ only in a phone or ID number (申请人来电（138…）)
+    are one text, and the spans are remembered for the span scanner that desensitizes the same cells.
     At most ``budget`` distinct texts (``None``: all) go through either; returns the scores and
     how many did.
     """
@@ -193,29 +194,34 @@ def _scan_prose(prose: pd.Series, weight: np.ndarray, budget: int | None) -> tup
             found.setdefault(rule.entity, []).extend(scores)
     order = sorted(deferred)[: budget if budget is not None else None]
     if order:
-        from detectors.scan import scan_text
+        from detectors.scan import scan_texts
 
+        groups: dict[tuple[str, ...], list[int]] = {}
         for i in order:
-            best: dict[str, float] = {}
-            for span in scan_text(cells[i], entities=sorted(deferred[i])):
-                best[span.type] = max(best.get(span.type, 0.0), span.score)
-            for entity, score in best.items():
-                found.setdefault(entity, []).extend([score] * int(weight[i]))
+            groups.setdefault(tuple(sorted(deferred[i])), []).append(i)
+        for entities, members in groups.items():
+            for i, spans in zip(members, scan_texts([cells[i] for i in members], entities=list(entities)),
+                                strict=True):
+                best: dict[str, float] = {}
+                for span in spans:
+                    best[span.type] = max(best.get(span.type, 0.0), span.score)
+                for entity, score in best.items():
+                    found.setdefault(entity, []).extend([score] * int(weight[i]))
     analyzed = len(order)
 
     left = None if budget is None else max(0, budget - analyzed)
     if left != 0:
-        skeleton = prose.str.replace("[0-9]+", "0", regex=True)
-        encoded = pc.dictionary_encode(_arrow(skeleton))
-        texts = encoded.dictionary.to_pandas().astype("str")
-        text_weight = np.bincount(np.asarray(encoded.indices), weights=weight, minlength=len(texts))
+        codes, uniques = pd.factorize(pd.Series([digit_canonical(c) for c in cells], dtype=object))
+        texts = pd.Series(uniques, dtype="str")
+        text_weight = np.bincount(codes, weights=weight, minlength=len(texts))
         pick = np.flatnonzero(texts.str.contains(person_hint(), regex=True).to_numpy(dtype=bool))[:left]
         names = texts.tolist()
         scores = []
         for i in pick:
-            best = max((s.score for s in person_spans(names[i]) if s.score >= NAME_THRESHOLD), default=0.0)
-            if best:
-                scores.extend([best] * int(text_weight[i]))
+            best_name = max((s.score for s in canonical_person_spans(names[i]) if s.score >= NAME_THRESHOLD),
+                            default=0.0)
+            if best_name:
+                scores.extend([best_name] * int(text_weight[i]))
         if scores:
             found["PERSON"] = scores
         analyzed += len(pick)

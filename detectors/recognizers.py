@@ -23,7 +23,7 @@ from presidio_analyzer import (
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from detectors.lexicon import TradeSecretLexicon, load_lexicon
-from detectors.persons import DOTTED_SCORE, person_spans
+from detectors.persons import DOTTED_SCORE, NameSpan, person_spans
 from detectors.rules import RULES_BY_NAME, EntityRule
 
 LANGUAGE = "zh"
@@ -47,9 +47,12 @@ class ChineseRuleRecognizer(PatternRecognizer):
 
     def validate_result(self, pattern_text: str) -> bool | None:
         """True for a passing check digit, None (keep score, let context decide) for weak, False to drop."""
-        if not self.rule.validate(pattern_text):
-            return False
-        return True if self.rule.strong else None
+        return self.validate_results([pattern_text])[0]
+
+    def validate_results(self, pattern_texts: list[str]) -> list[bool | None]:
+        """:meth:`validate_result` of many matches at once (the rule's check runs once over the batch)."""
+        strong = True if self.rule.strong else None
+        return [strong if passed else False for passed in self.rule.validate_many(pattern_texts)]
 
 
 class ResidentIdRecognizer(ChineseRuleRecognizer):
@@ -164,25 +167,28 @@ class ChineseNameRecognizer(LocalRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
+        if nlp_artifacts is None or not nlp_artifacts.tokens:
+            return [
+                self._result(f.start, f.end, self.DOTTED_SCORE, "middle-dot name")
+                for f in self._dotted.analyze(text, entities)
+                if self.validate_result(text[f.start : f.end])
+            ]
+        return self.results(person_spans(text))
+
+    def results(self, spans: list[NameSpan]) -> list[RecognizerResult]:
+        """Presidio results for name spans (``persons.person_spans``), marked as already context-weighed;
+        the batch scanner (``scan.py``) turns the spans it remembers into results through here."""
+        return [self._result(s.start, s.end, s.score, s.how) for s in spans]
+
+    def _result(self, start: int, end: int, score: float, how: str) -> RecognizerResult:
         meta = {
             RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
             RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY: True,  # context weighed in persons.py
         }
-
-        def result(start: int, end: int, score: float, how: str) -> RecognizerResult:
-            explanation = AnalysisExplanation(recognizer=self.name, original_score=score, textual_explanation=how)
-            return RecognizerResult(
-                "PERSON", start, end, score, analysis_explanation=explanation, recognition_metadata=dict(meta)
-            )
-
-        if nlp_artifacts is None or not nlp_artifacts.tokens:
-            return [
-                result(f.start, f.end, self.DOTTED_SCORE, "middle-dot name")
-                for f in self._dotted.analyze(text, entities)
-                if self.validate_result(text[f.start : f.end])
-            ]
-        return [result(s.start, s.end, s.score, s.how) for s in person_spans(text)]
+        explanation = AnalysisExplanation(recognizer=self.name, original_score=score, textual_explanation=how)
+        return RecognizerResult("PERSON", start, end, score, analysis_explanation=explanation,
+                                recognition_metadata=meta)
 
 
 class TradeSecretRecognizer(PatternRecognizer):

@@ -81,10 +81,20 @@ class EntityRule:
 
     def validate(self, text: str) -> bool:
         """Scalar validation of one cell or span: clean, full-match the candidate, run the check."""
-        value = self.cleaned(text)
-        if not self.candidate or not _compiled(self.candidate).fullmatch(value):
-            return False
-        return bool(self.check([value])[0])
+        return self.validate_many([text])[0]
+
+    def validate_many(self, texts: Sequence[str]) -> list[bool]:
+        """:meth:`validate` of each text, the check run once over all candidates (spans of a batch of texts)."""
+        if not self.candidate:
+            return [False] * len(texts)
+        pattern = _compiled(self.candidate)
+        values = [self.cleaned(text) for text in texts]
+        shaped = [i for i, value in enumerate(values) if pattern.fullmatch(value)]
+        out = [False] * len(texts)
+        if shaped:
+            for i, passed in zip(shaped, self.check([values[i] for i in shaped]), strict=True):
+                out[i] = bool(passed)
+        return out
 
 
 @lru_cache(maxsize=64)

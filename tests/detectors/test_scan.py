@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from detectors import scan
 from detectors.registry import build_registry, supported_entities
-from detectors.scan import ScanError, get_analyzer, scan_text
+from detectors.scan import ScanError, get_analyzer, scan_text, scan_text_presidio
 
 TEXT = (
     "联系人张伟，电话13812345678，身份证号11010519491231002X，"
@@ -77,8 +78,13 @@ def test_errors_never_carry_the_text(monkeypatch):
         raise ValueError("Did not find word '13812345678'")
 
     monkeypatch.setattr(analyzer, "analyze", boom)
+    monkeypatch.setattr(analyzer.nlp_engine, "process_text", boom)  # the batch scanner's context step
+    monkeypatch.setattr(scan, "_context_artifacts", boom)
     with pytest.raises(ScanError) as info:
-        scan_text("电话13812345678")
+        scan_text("电话13812345679")  # not remembered from an earlier test
+    assert "13812345679" not in str(info.value)
+    with pytest.raises(ScanError) as info:
+        scan_text_presidio("电话13812345678")
     assert "13812345678" not in str(info.value)
     assert info.value.__cause__ is None
 
