@@ -40,14 +40,17 @@ def table(rows: int) -> Path:
     from pipelines.samples import social_insurance_rows
 
     CACHE.mkdir(parents=True, exist_ok=True)
-    frames, done, seed = [], 0, 1
-    while done < rows:
-        size = min(50_000, rows - done)
-        frame = pd.DataFrame(social_insurance_rows(size, seed=seed))
-        frame["参保人编号"] = [f"SI{done + i + 1:09d}" for i in range(size)]
-        frames.append(frame)
-        done, seed = done + size, seed + 1
-    pd.concat(frames, ignore_index=True).to_csv(path, index=False)
+    # Written block by block, so that a 10 M-row table never has to fit in memory; a partial file from an
+    # interrupted run is never taken for a finished one.
+    partial, done, seed = path.with_suffix(".partial"), 0, 1
+    with partial.open("w", encoding="utf-8", newline="") as out:
+        while done < rows:
+            size = min(50_000, rows - done)
+            frame = pd.DataFrame(social_insurance_rows(size, seed=seed))
+            frame["参保人编号"] = [f"SI{done + i + 1:09d}" for i in range(size)]
+            frame.to_csv(out, index=False, header=done == 0)
+            done, seed = done + size, seed + 1
+    partial.replace(path)
     return path
 
 
