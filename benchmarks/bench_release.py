@@ -50,15 +50,29 @@ from bench_guard import baseline, print_stages, release, table  # noqa: E402
 BENCH_KEY = "62656e63682d6b65792d30313233343536373839616263646566303132333435"
 
 
-def bench_spec(data: Path, folder: Path) -> Path:
-    """The shipped social-insurance spec, reading ``data``; hierarchies stay where the repository has them."""
+def bench_spec(data: Path, name: str) -> Path:
+    """The shipped social-insurance spec, reading ``data``; hierarchies stay where the repository has them.
+
+    Written beside the data: a file source must lie in its spec's folder or the policy's source_roots,
+    and the shipped policy's roots are the samples. The caller deletes it."""
     text = (ROOT / "configs" / "datasets" / "social-insurance.yaml").read_text(encoding="utf-8")
-    text = text.replace("path: ../samples/social_insurance.csv", f"path: {data}")
+    text = text.replace("path: ../samples/social_insurance.csv", f"path: {data.name}")
     text = text.replace("hierarchies: ../hierarchies/social-insurance",
                         f"hierarchies: {ROOT / 'configs' / 'hierarchies' / 'social-insurance'}")
-    spec = folder / "bench.yaml"
+    spec = data.parent / f".bench-{os.getpid()}-{name}.yaml"
     spec.write_text(text, encoding="utf-8")
     return spec
+
+
+def outcome(scratch: Path, catalog: str) -> str:
+    """One line on how a measured release ended (a run that failed early measures nothing)."""
+    text = (scratch / f"{catalog}.json").read_text(encoding="utf-8")
+    try:
+        records = json.loads(text[text.index("[\n"):])  # after any line a library printed
+    except ValueError:
+        return "no release record printed"
+    return "; ".join(f"{r['status']}" + (f" at {r['failed_stage']}: {r['failure']}" if r.get("failure") else "")
+                     for r in records)
 
 
 def child(command: list[str], env: dict[str, str], cwd: Path, peak: list[float] | None = None,
@@ -97,17 +111,20 @@ def whole_process(data: Path, scratch: Path, runner: list[str] | None = None, ca
 
     ``warm``: measure a second release in the same state folder, as a project's later releases run
     (Prefect's database migrated, jieba's dictionary cache written); else a fresh state folder."""
-    spec = bench_spec(data, scratch)
+    spec = bench_spec(data, catalog)
     # Each run its own state (Prefect home): both pay the database's first migration.
     env = {**os.environ, "KAIFANG_PSEUDONYM_KEY": BENCH_KEY, "KAIFANG_STATE": str(scratch / f"state-{catalog}")}
     env.pop("PREFECT_API_URL", None)
     kaifang = Path(sys.executable).with_name("kaifang")
-    records = ["--json"] if peak is not None else []
     command = [str(kaifang), "release", str(spec), "--catalog", str(scratch / catalog),
-               "--policy", str(ROOT / "configs" / "policy.yaml"), *records, *(runner or [])]
-    if warm:
-        child(command, env, scratch)
-    cpu, wall, code = child(command, env, scratch, peak, scratch / f"{catalog}.json" if records else None)
+               "--policy", str(ROOT / "configs" / "policy.yaml"), "--json", *(runner or [])]
+    try:
+        if warm:
+            child(command, env, scratch)
+        cpu, wall, code = child(command, env, scratch, peak, scratch / f"{catalog}.json")
+    finally:
+        spec.unlink(missing_ok=True)
+    print(f"  {catalog}: {outcome(scratch, catalog)}")
     return cpu, wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, code
 
 
@@ -159,7 +176,7 @@ def same_release(scratch: Path, first: str, second: str) -> bool:
     """Did two runs (their --json records and published data files) reach the same verdict and bytes?"""
     def outcome(catalog: str) -> tuple:
         text = (scratch / f"{catalog}.json").read_text(encoding="utf-8")
-        records = json.loads(text[text.index("[\n"):])  # after any line a library printed
+        records = json.loads(text[text.index("[\n"):])
         verdicts = [(r["status"], r.get("decision"), r.get("evaluation"), r.get("rows_out")) for r in records]
         files = {p.name: p.read_bytes() for p in sorted((scratch / catalog).glob("datasets/*/[0-9]*/data.*"))}
         return verdicts, files
