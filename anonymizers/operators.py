@@ -131,6 +131,9 @@ def hmac_hex(key: bytes, value: str, length: int = 16) -> str:
     return hmac.new(key, normalize(value).encode("utf-8"), hashlib.sha256).hexdigest()[:length]
 
 
+PSEUDONYM_SHAPE = re.compile(rf"{PSEUDONYM_PREFIX}[0-9a-f]{{16}}")  # what `pseudonym` writes, nothing else
+
+
 def pseudonym(key: bytes, value: str) -> str:
     """A letter first, so no pseudonym can read as a card or phone number when the output is rescanned."""
     return PSEUDONYM_PREFIX + hmac_hex(key, value)

@@ -285,3 +285,34 @@ def test_a_column_name_holding_a_person_of_the_input_is_a_leak(roster, tmp_path,
     result = verdict(frame, spec_for(BASE_COLUMNS, QUASI), tmp_path)
     assert checks(result)["leak_search"] is False
     assert person not in figure(result, "leak_search")
+
+
+def _pseudonyms_holding_phones(roster: pd.DataFrame, monkeypatch, shape: str) -> None:
+    """Make each person's ID pseudonym carry their phone number, as one in a million keyed hashes does by chance."""
+    import anonymizers.operators as operators
+
+    phone_of = {operators.normalize(i): p for i, p in zip(roster["身份证号"], roster["手机号码"], strict=True)}
+    hashed, named = operators.hmac_hex, operators.pseudonym  # other pseudonymized columns stay as they are
+    if shape == "pseudonym":
+        monkeypatch.setattr(operators, "hmac_hex", lambda key, value, length=16: (
+            (phone_of[value] + "abcdef")[:length] if value in phone_of else hashed(key, value, length)))
+    else:
+        monkeypatch.setattr(operators, "pseudonym", lambda key, value: (
+            "ID-" + phone_of[operators.normalize(value)] if operators.normalize(value) in phone_of
+            else named(key, value)))
+
+
+def test_a_pseudonym_whose_digits_happen_to_equal_an_input_phone_is_no_leak(roster, tmp_path, monkeypatch):
+    """At a million rows some keyed pseudonyms (P + 16 hex digits) hold an 11-digit run equal to an input
+    phone number by chance; counting those refused every large release with pseudonymized identifiers."""
+    _pseudonyms_holding_phones(roster, monkeypatch, "pseudonym")
+    result = verdict(roster, spec_for(BASE_COLUMNS, QUASI), tmp_path)
+    assert result.output["身份证号"].str.fullmatch(r"P1[3-9]\d{9}abcde").all()
+    assert checks(result)["leak_search"] is True
+
+
+def test_a_pseudonymized_column_that_does_not_hold_pseudonyms_is_still_searched(roster, tmp_path, monkeypatch):
+    _pseudonyms_holding_phones(roster, monkeypatch, "other")
+    result = verdict(roster, spec_for(BASE_COLUMNS, QUASI), tmp_path)
+    assert checks(result)["leak_search"] is False
+    assert re.search(r"身份证号: \d+ cells hold a PHONE_NUMBER of the input", figure(result, "leak_search"))
