@@ -80,6 +80,9 @@ COORDINATORS = frozenset("和与、及跟同")  # 李娜和王芳: a name-shaped
 EXTENSION_NOT_TAGS = frozenset("pcudrvkmqf")
 COORDINATION_BOOST = 0.25
 RARE_WORD = 50  # jieba's count below which a dictionary word framed by cues may be a name (游林 9)
+# …and the ceiling when the cue before is a role word or cue verb right before it (委托方军代为办理: 方军 77,
+# 委托平平代为办理: 平平 363); ordinary words that fill that frame (单位, 银行, 双方) count thousands.
+FRAMED_WORD = 1000
 CUES_AFTER = frozenset(
     {
         "同意", "负责", "代为", "代办", "代理", "签字", "签名", "签收", "确认", "承诺", "表示", "反映", "来电",
@@ -414,8 +417,8 @@ def _acceptable(doc: _Text, start: int, end: int) -> bool:
     word = text[start:end]
     if not _is_han(word) or word in not_names() or not is_person_name(word):
         return False
-    if len(word) >= 3 and word[:2] in not_names():  # 鲁能领…, 许可证
-        return False
+    if len(word) >= 3 and word[:2] in not_names() and not (doc.role_before(start) and doc.cue_after(end)):
+        return False  # 鲁能领…, 许可证; but 委托黄金凤代为办理
     if word[-1] in TRIM_CHARS:  # 黄博持, 郭建随: the verb or particle after the name
         return False
     if len(word) == 3 and word[0] in LEAD_NOT_SURNAME and is_person_name(word[1:]) and not doc.role_before(start):
@@ -425,7 +428,8 @@ def _acceptable(doc: _Text, start: int, end: int) -> bool:
     tag = dictionary_tag(word) if in_dictionary(word) else "nr"
     # A rare dictionary word between a cue before and a cue after (委托游林代为办理) is a name: both
     # cues announce a person, and jieba lists rare words it has seen once or twice.
-    framed = doc.cue_before(start) and doc.cue_after(end) and (_jieba()[2].get(word) or 0) < RARE_WORD
+    framed = doc.cue_before(start) and doc.cue_after(end) and (_jieba()[2].get(word) or 0) < (
+        FRAMED_WORD if doc.role_before(start) and _framable(word, tag) else RARE_WORD)
     if not tag.startswith(NAME_TAGS) and not (tag in ("ns", "nz") and doc.role_before(start)) and not framed:
         return False
     surname = _surname_length(text, start)
@@ -438,6 +442,27 @@ def _acceptable(doc: _Text, start: int, end: int) -> bool:
     if doc.organisation_follows(end):
         return False  # 商软冠|联传媒有限公司
     return not (start > 0 and text[start - 1] in PLACE_BEFORE and not doc.cue_before(start))  # 合肥市|南长
+
+
+def _dotted_start(tokens: list[tuple[str, str, int]], first: int) -> int:
+    """The token a dotted name starts at: jieba's HMM may cut its first part in two (古丽娜|尔·吐尔逊), so
+    name-tagged words it made up itself (no dictionary word, no role or cue word) just before join it."""
+    start = first
+    while start > 0:
+        word, tag, _ = tokens[start - 1]
+        part = len("".join(t[0] for t in tokens[start - 1 : first + 1]))
+        if not (_is_han(word) and tag.startswith(NAME_TAGS) and not in_dictionary(word)) or part > 8:
+            break
+        if word in ROLE_WORDS or word in VERB_CUES:
+            break
+        start -= 1
+    return start
+
+
+def _framable(word: str, tag: str) -> bool:
+    """A dictionary word that a role word and a cue after may turn into a name: not itself a role or cue
+    word (委托房东代为办理), and not a function word (何时)."""
+    return word not in ROLE_WORDS and word not in CUES_AFTER and word not in VERB_CUES and tag[:1] not in FUNCTION_TAGS
 
 
 def _dotted(doc: _Text) -> list[NameSpan]:
@@ -460,7 +485,7 @@ def _dotted(doc: _Text) -> list[NameSpan]:
             if not (single or (tag.startswith(NAME_TAGS) and word not in HONORIFICS)) or doc.cue_after(start):
                 break
             k += 1
-        start, end = tokens[i][2], tokens[k - 1][2] + len(tokens[k - 1][0])
+        start, end = tokens[_dotted_start(tokens, i)][2], tokens[k - 1][2] + len(tokens[k - 1][0])
         if is_person_name(doc.text[start:end]):
             found.append(NameSpan(start, end, DOTTED_SCORE, "middle-dot name"))
         i = k
