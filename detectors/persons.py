@@ -415,9 +415,16 @@ def _given_ok(given: str, single_char_verbs: bool) -> bool:
 def _acceptable(doc: _Text, start: int, end: int) -> bool:
     text = doc.text
     word = text[start:end]
-    if not _is_han(word) or word in not_names() or not is_person_name(word):
+    # Between a role word or cue verb right before and a cue after, a person is announced on both sides;
+    # there a word jieba's own list files as a name is one, even a place or landmark (委托邵阳代为办理).
+    tight = doc.role_before(start) and doc.cue_after(end)
+    named = (tight and len(word) <= 4 and dictionary_tag(word).startswith(NAME_TAGS)
+             and _framable(word, dictionary_tag(word)))  # not 通知申请人携带 (申请人 is tagged nr too)
+    if not _is_han(word) or not (named or is_person_name(word)):
         return False
-    if len(word) >= 3 and word[:2] in not_names() and not (doc.role_before(start) and doc.cue_after(end)):
+    if word in not_names() and not named:
+        return False
+    if len(word) >= 3 and word[:2] in not_names() and not tight:
         return False  # 鲁能领…, 许可证; but 委托黄金凤代为办理
     if word[-1] in TRIM_CHARS:  # 黄博持, 郭建随: the verb or particle after the name
         return False
@@ -429,7 +436,7 @@ def _acceptable(doc: _Text, start: int, end: int) -> bool:
     # A rare dictionary word between a cue before and a cue after (委托游林代为办理) is a name: both
     # cues announce a person, and jieba lists rare words it has seen once or twice.
     framed = doc.cue_before(start) and doc.cue_after(end) and (_jieba()[2].get(word) or 0) < (
-        FRAMED_WORD if doc.role_before(start) and _framable(word, tag) else RARE_WORD)
+        FRAMED_WORD if tight and _framable(word, tag) else RARE_WORD)
     if not tag.startswith(NAME_TAGS) and not (tag in ("ns", "nz") and doc.role_before(start)) and not framed:
         return False
     surname = _surname_length(text, start)

@@ -166,7 +166,7 @@ def _scan_prose(prose: pd.Series, weight: np.ndarray, budget: int | None) -> tup
 
     ``prose`` holds distinct cells and ``weight`` how many times each occurs. Same patterns and
     validators as the Presidio recognizers: each rule's ``span`` is searched only in cells its
-    vectorized ``hint`` selects, and each match goes through ``rule.validate``. Validated spans
+    vectorized ``hint`` selects, and its matches go through ``rule.validate_many``. Validated spans
     of entities whose span score is conclusive count directly; weak ones (passport, permit,
     bank card) go through :func:`detectors.scan.scan_texts` (a batch per entity set), where Chinese
     context words decide. Names go through :func:`detectors.persons.person_spans` (what the PERSON
@@ -184,12 +184,18 @@ def _scan_prose(prose: pd.Series, weight: np.ndarray, budget: int | None) -> tup
             continue
         pattern = _span_regex(rule.span)
         scores: list[float] = []
-        for i in np.flatnonzero(prose.str.contains(rule.hint, regex=True).to_numpy()):
-            if any(rule.validate(m.group()) for m in pattern.finditer(cells[i])):
-                if rule.strong or rule.span_score >= SPAN_CONCLUSIVE:
-                    scores.extend([1.0 if rule.strong else rule.span_score] * int(weight[i]))
-                else:
-                    deferred.setdefault(int(i), set()).add(rule.entity)
+        # Every match of every hinted cell validated in one call (the checks are vectorized).
+        owners, matches = [], []
+        for i in np.flatnonzero(prose.str.contains(rule.hint, regex=True).to_numpy()).tolist():
+            for m in pattern.finditer(cells[i]):
+                owners.append(i)
+                matches.append(m.group())
+        valid = sorted({i for i, ok in zip(owners, rule.validate_many(matches), strict=True) if ok})
+        for i in valid:
+            if rule.strong or rule.span_score >= SPAN_CONCLUSIVE:
+                scores.extend([1.0 if rule.strong else rule.span_score] * int(weight[i]))
+            else:
+                deferred.setdefault(i, set()).add(rule.entity)
         if scores:
             found.setdefault(rule.entity, []).extend(scores)
     order = sorted(deferred)[: budget if budget is not None else None]

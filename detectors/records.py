@@ -16,11 +16,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-
-from detectors.values import DATE_LIKE
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # A code: letters, digits and the separators codes use; at least three digits; at most 40 characters.
 CODE = r"[A-Za-z0-9][A-Za-z0-9\-_/#.]{2,39}"
+# values.DATE_LIKE as it reads a code (ASCII, no spaces): its 年/月/日 and trailing time never occur there, and
+# without its \s pandas keeps the test in pyarrow's RE2 instead of Python's re cell by cell.
+CODE_DATE = r"(?:19|20)\d{2}(?:[-/.]\d{1,2}(?:[-/.]\d{1,2})?|\d{4})"
 DECIMAL = r"[+-]?\d+\.\d+|[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
 MEASURE_WORDS = ("金额", "收入", "利润", "营收", "费", "额", "基数", "数量", "人数", "价格", "价", "率", "比例",
                  "面积", "重量", "长度", "年龄", "得分", "分数", "amount", "price", "total", "count", "score")
@@ -39,6 +42,7 @@ class _Counts:
     integers: int = 0
     low: float = float("inf")
     high: float = float("-inf")
+    given_up: bool = False  # mostly no code so far: not followed further
 
 
 @dataclass(frozen=True)
@@ -53,31 +57,51 @@ def _measure_header(name: str) -> bool:
     return any(word in lowered for word in MEASURE_WORDS)
 
 
+def _count_chunk(state: _Counts, text: pd.Series) -> None:
+    """Add one chunk's non-empty cells to a column's counts. Codes are ASCII, so the shape tests run on
+    the ASCII cells only, where pyarrow's RE2 reads \\d as Python does (pandas falls back to Python's
+    re, cell by cell, for \\d on a column holding any other character)."""
+    state.non_empty += len(text)
+    ascii_only = np.asarray(pc.string_is_ascii(pa.array(text.array)), dtype=bool)
+    codes = text[ascii_only]
+    code = (codes.str.fullmatch(CODE) & codes.str.count(r"\d").ge(3)).to_numpy(dtype=bool)
+    shaped = codes[code]
+    code[code] = ~(shaped.str.fullmatch(DECIMAL) | shaped.str.fullmatch(CODE_DATE)).to_numpy(dtype=bool)
+    state.code_like += int(code.sum())
+    state.letters += int(codes.str.contains("[A-Za-z]", regex=True).sum())
+    state.lengths.update(text.str.len().unique().tolist()[:64])
+    digits = codes.where(codes.str.fullmatch(r"\d{1,15}"))
+    numbers = pd.to_numeric(digits, errors="coerce").dropna()
+    if len(numbers):
+        state.integers += len(numbers)
+        state.low = min(state.low, float(numbers.min()))
+        state.high = max(state.high, float(numbers.max()))
+    state.hashes.append(np.unique(pd.util.hash_array(text.to_numpy(dtype=object))))
+
+
 def record_identifiers(chunks: Iterable[pd.DataFrame]) -> list[RecordIdentifier]:
-    """The columns of a table (given as chunks) that are persistent record identifiers."""
+    """The columns of a table (given as chunks) that are persistent record identifiers.
+
+    A column whose cells so far are mostly no code (names, addresses, remarks) is no longer followed: a
+    record number is a code in every chunk, and that column's hashes (8 bytes per distinct value, the
+    bulk of this pass's memory on a table of millions of rows) are dropped."""
     counts: dict[str, _Counts] = {}
     for chunk in chunks:
         for name in chunk.columns:
             state = counts.setdefault(str(name), _Counts())
+            if state.given_up:
+                continue
             text = chunk[name].astype("string").str.strip().dropna()
             text = text[text != ""]
             if text.empty:
                 continue
-            state.non_empty += len(text)
-            code = text.str.fullmatch(CODE) & text.str.count(r"\d").ge(3)
-            code &= ~text.str.fullmatch(DECIMAL) & ~text.str.fullmatch(DATE_LIKE)
-            state.code_like += int(code.sum())
-            state.letters += int(text.str.contains("[A-Za-z]", regex=True).sum())
-            state.lengths.update(text.str.len().unique().tolist()[:64])
-            digits = text.where(text.str.fullmatch(r"\d{1,15}"))
-            numbers = pd.to_numeric(digits, errors="coerce").dropna()
-            if len(numbers):
-                state.integers += len(numbers)
-                state.low = min(state.low, float(numbers.min()))
-                state.high = max(state.high, float(numbers.max()))
-            state.hashes.append(np.unique(pd.util.hash_array(text.to_numpy(dtype=object))))
+            _count_chunk(state, text)
+            if state.code_like < CODE_SHARE * state.non_empty and state.integers < state.non_empty:
+                state.given_up, state.hashes = True, []
     found = []
     for name, state in counts.items():
+        if state.given_up:
+            continue
         if state.non_empty < MIN_ROWS or _measure_header(name):
             continue
         distinct = len(np.unique(np.concatenate(state.hashes))) if state.hashes else 0

@@ -481,4 +481,18 @@ WEAK = frozenset({"PERSON", "LOCATION", "CN_LICENSE_PLATE", "CN_PASSPORT", "CN_H
 
 def validate(entity: str, text: str) -> bool:
     """Whether ``text`` (a whole cell or a span) is a valid raw ``entity``. Never raises on str input."""
-    return any(rule.validate(text) for rule in RULES if rule.entity == entity)
+    return validate_many(entity, [text])[0]
+
+
+def validate_many(entity: str, texts: Sequence[str]) -> list[bool]:
+    """:func:`validate` of each text, each rule's check run once over all of them."""
+    out = [False] * len(texts)
+    for rule in RULES:
+        if rule.entity != entity:
+            continue
+        left = [i for i, ok in enumerate(out) if not ok]
+        if not left:
+            break
+        for i, ok in zip(left, rule.validate_many([texts[i] for i in left]), strict=True):
+            out[i] = ok
+    return out

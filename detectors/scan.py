@@ -27,7 +27,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -272,6 +272,20 @@ class _Batch:
             self.canonical[w] = digit_canonical(self.windows[w])
         return self.canonical[w]
 
+    @cached_property
+    def by_id(self) -> dict[str, EntityRecognizer]:
+        return {r.id: r for r in self.recognizers}
+
+    @cached_property
+    def stock_context(self) -> bool:
+        """No recognizer of the batch enhances its own scores (the lemma enhancer's loop applies as is)."""
+        return all(type(r).enhance_using_context is EntityRecognizer.enhance_using_context for r in self.recognizers)
+
+    @cached_property
+    def digits_neutral(self) -> bool:
+        """:func:`_digits_neutral` of the batch's recognizers, asked once per batch, not once per window."""
+        return _digits_neutral(self.recognizers)
+
     def run(self, threshold: float) -> list[list[RecognizerResult]]:
         for recognizer in self.recognizers:
             if not recognizer.is_loaded:
@@ -336,7 +350,7 @@ class _Batch:
     def _context_may_change(self, results: list[RecognizerResult]) -> bool:
         """Whether Presidio's context step can change a score: a result below the maximum, not already
         weighed, from a recognizer with context words (or one that enhances by itself)."""
-        by_id = {r.id: r for r in self.recognizers}
+        by_id = self.by_id
         for result in results:
             recognizer = by_id.get(result.recognition_metadata.get(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY))
             if recognizer is None:
@@ -365,12 +379,10 @@ class _Batch:
         that differ only in a phone number share their words. Anything else goes through the analyzer.
         """
         enhancer = self.analyzer.context_aware_enhancer
-        by_id = {r.id: r for r in self.recognizers}
-        if (type(enhancer) is not LemmaContextAwareEnhancer
-                or any(type(r).enhance_using_context is not EntityRecognizer.enhance_using_context
-                       for r in self.recognizers)):
+        by_id = self.by_id
+        if type(enhancer) is not LemmaContextAwareEnhancer or not self.stock_context:
             return self.analyzer._enhance_using_context(self.windows[w], results, self.nlp(w), self.recognizers)
-        artifacts = _context_artifacts(self.digit_canonical(w)) if _digits_neutral(self.recognizers) else self.nlp(w)
+        artifacts = _context_artifacts(self.digit_canonical(w)) if self.digits_neutral else self.nlp(w)
         out = []
         for result in results:
             recognizer = by_id.get(result.recognition_metadata.get(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY))

@@ -100,7 +100,7 @@ def collect(chunks: Iterable[pd.DataFrame], columns: dict[str, str],
             prose_tokens: dict[str, object] | None = None) -> InputIdentifiers:
     """Hash the values of the input's identifier ``columns`` (column -> entity), chunk by chunk.
 
-    ``prose_tokens`` maps free-text columns to a validator ``(token) -> entity | None``: tokens of
+    ``prose_tokens`` maps free-text columns to a validator ``(tokens) -> [entity | None, …]``: tokens of
     those columns that validate as an identifier are added, so a phone number inside a remark is
     searched for too.
     """
@@ -124,8 +124,7 @@ def collect(chunks: Iterable[pd.DataFrame], columns: dict[str, str],
 
 def _validated(tokens: list[str], validator) -> dict[str, list[str]]:  # noqa: ANN001 - a callable
     groups: dict[str, list[str]] = {}
-    for token in tokens:
-        entity = validator(token)
+    for token, entity in zip(tokens, validator(tokens), strict=True):
         if entity:
             groups.setdefault(entity, []).append(token)
     return groups

@@ -170,11 +170,15 @@ def test_a_rare_dictionary_word_framed_by_cues_is_a_name():
         ("委托方军代为办理，代办人身份证号待补。", ["方军"]),  # 方军: a word jieba counts 77 times
         ("委托平平代为办理。", ["平平"]),  # 平平 ("ordinary"): 363 times
         ("委托黄金凤代为办理。", ["黄金凤"]),  # starts with 黄金, a listed not-name
+        ("委托邵阳代为办理。", ["邵阳"]),  # a city, but jieba's word list files it as a name too
+        ("委托金刚代为办理。", ["金刚"]),
         # …while the words that really fill that frame stay words
         ("委托单位代为办理。", []),
         ("委托银行代为扣缴保费。", []),
         ("委托房东代为办理。", []),  # a role word is not a name
         ("购买黄金凤凰摆件。", []),
+        ("请通知申请人携带原件复核。", []),  # 申请人 is tagged as a name by jieba, but it is a role word
+        ("前往邵阳办理。", []),
     ],
 )
 def test_a_common_word_tightly_framed_by_person_cues_is_a_name(text, expected):

@@ -1,0 +1,53 @@
+"""Record identifiers: enrolment, case and account numbers, found by shape and distinctness, chunk by chunk."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from detectors.records import CODE_DATE, record_identifiers
+from detectors.values import DATE_LIKE
+
+
+def table(rows: int) -> pd.DataFrame:
+    return pd.DataFrame({
+        "参保人编号": [f"SI{i:09d}" for i in range(rows)],
+        "姓名": [f"王{'伟芳娜敏静丽强磊军洋'[i % 10]}{'一二三四五六七八九十'[i // 10 % 10]}" for i in range(rows)],
+        "缴费基数": [str(4000 + (i * 37) % 900 * 10) for i in range(rows)],
+        "序号": [str(i + 1) for i in range(rows)],
+        "参保日期": [f"20{10 + i % 10}-0{1 + i % 9}-1{i % 10}" for i in range(rows)],
+        "备注": ["按时足额缴费。"] * rows,
+    }, dtype="string")
+
+
+def chunks(frame: pd.DataFrame, size: int):
+    return [frame.iloc[i : i + size] for i in range(0, len(frame), size)]
+
+
+def test_enrolment_numbers_and_running_numbers_are_record_identifiers_names_amounts_and_dates_are_not():
+    found = {r.column for r in record_identifiers([table(300)])}
+    assert found == {"参保人编号", "序号"}
+
+
+@settings(max_examples=25, deadline=None)
+@given(rows=st.integers(min_value=20, max_value=400), size=st.integers(min_value=1, max_value=450))
+def test_any_chunking_finds_what_the_whole_table_does(rows, size):
+    frame = table(rows)
+    assert record_identifiers(chunks(frame, size)) == record_identifiers([frame])
+
+
+def test_a_column_of_names_is_no_longer_followed_after_its_first_chunk():
+    """Its hashes would be most of the memory on a table of millions of rows."""
+    frame = table(200)
+    frame.loc[150:, "姓名"] = [f"X{i:08d}" for i in range(50)]  # codes only in a late chunk: still not an ID
+    assert "姓名" not in {r.column for r in record_identifiers(chunks(frame, 50))}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"[0-9./\-]{4,12}", fullmatch=True) | st.text(alphabet="0123456789-/.Xx", max_size=14))
+def test_the_code_date_shape_reads_ascii_codes_as_the_date_shape_does(text):
+    """CODE_DATE stands in for DATE_LIKE on code-shaped (ASCII, no space) cells only."""
+    assert bool(re.fullmatch(CODE_DATE, text)) == bool(re.fullmatch(DATE_LIKE, text))
