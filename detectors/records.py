@@ -30,6 +30,7 @@ MEASURE_WORDS = ("金额", "收入", "利润", "营收", "费", "额", "基数",
 DISTINCT_SHARE = 0.95
 CODE_SHARE = 0.9
 MIN_ROWS = 20
+SHAPE_SAMPLE = 200_000  # cells per column whose code shape is tested
 
 
 @dataclass
@@ -42,6 +43,7 @@ class _Counts:
     integers: int = 0
     low: float = float("inf")
     high: float = float("-inf")
+    shaped: int = 0  # cells whose code shape was tested (the first SHAPE_SAMPLE)
     given_up: bool = False  # mostly no code so far: not followed further
 
 
@@ -58,25 +60,36 @@ def _measure_header(name: str) -> bool:
 
 
 def _count_chunk(state: _Counts, text: pd.Series) -> None:
-    """Add one chunk's non-empty cells to a column's counts. Codes are ASCII, so the shape tests run on
-    the ASCII cells only, where pyarrow's RE2 reads \\d as Python does (pandas falls back to Python's
-    re, cell by cell, for \\d on a column holding any other character)."""
+    """Add one chunk's non-empty cells to a column's counts: every cell is hashed (distinctness needs them
+    all); code shapes are tested on the column's first SHAPE_SAMPLE cells, a share a sample answers as
+    well as the whole; integers are counted over every cell for as long as all cells are integers (a
+    running number must be one throughout)."""
+    all_integers = state.integers == state.non_empty
     state.non_empty += len(text)
-    ascii_only = np.asarray(pc.string_is_ascii(pa.array(text.array)), dtype=bool)
-    codes = text[ascii_only]
-    code = (codes.str.fullmatch(CODE) & codes.str.count(r"\d").ge(3)).to_numpy(dtype=bool)
-    shaped = codes[code]
-    code[code] = ~(shaped.str.fullmatch(DECIMAL) | shaped.str.fullmatch(CODE_DATE)).to_numpy(dtype=bool)
-    state.code_like += int(code.sum())
-    state.letters += int(codes.str.contains("[A-Za-z]", regex=True).sum())
     state.lengths.update(text.str.len().unique().tolist()[:64])
-    digits = codes.where(codes.str.fullmatch(r"\d{1,15}"))
-    numbers = pd.to_numeric(digits, errors="coerce").dropna()
-    if len(numbers):
-        state.integers += len(numbers)
-        state.low = min(state.low, float(numbers.min()))
-        state.high = max(state.high, float(numbers.max()))
     state.hashes.append(np.unique(pd.util.hash_array(text.to_numpy(dtype=object))))
+    head = text.iloc[: max(0, SHAPE_SAMPLE - state.shaped)]
+    if len(head):
+        codes = _ascii(head)
+        code = (codes.str.fullmatch(CODE) & codes.str.count(r"\d").ge(3)).to_numpy(dtype=bool)
+        shaped = codes[code]
+        code[code] = ~(shaped.str.fullmatch(DECIMAL) | shaped.str.fullmatch(CODE_DATE)).to_numpy(dtype=bool)
+        state.code_like += int(code.sum())
+        state.letters += int(codes.str.contains("[A-Za-z]", regex=True).sum())
+        state.shaped += len(head)
+    if all_integers:
+        codes = _ascii(text)
+        numbers = pd.to_numeric(codes.where(codes.str.fullmatch(r"\d{1,15}")), errors="coerce").dropna()
+        if len(numbers):
+            state.integers += len(numbers)
+            state.low = min(state.low, float(numbers.min()))
+            state.high = max(state.high, float(numbers.max()))
+
+
+def _ascii(text: pd.Series) -> pd.Series:
+    """The ASCII cells: codes are ASCII, and there pyarrow's RE2 reads \\d as Python does (pandas falls
+    back to Python's re, cell by cell, for \\d on a column holding any other character)."""
+    return text[np.asarray(pc.string_is_ascii(pa.array(text.array)), dtype=bool)]
 
 
 def record_identifiers(chunks: Iterable[pd.DataFrame]) -> list[RecordIdentifier]:
@@ -96,7 +109,7 @@ def record_identifiers(chunks: Iterable[pd.DataFrame]) -> list[RecordIdentifier]
             if text.empty:
                 continue
             _count_chunk(state, text)
-            if state.code_like < CODE_SHARE * state.non_empty and state.integers < state.non_empty:
+            if state.code_like < CODE_SHARE * state.shaped and state.integers < state.non_empty:
                 state.given_up, state.hashes = True, []
     found = []
     for name, state in counts.items():
@@ -107,7 +120,7 @@ def record_identifiers(chunks: Iterable[pd.DataFrame]) -> list[RecordIdentifier]
         distinct = len(np.unique(np.concatenate(state.hashes))) if state.hashes else 0
         distinct_share = distinct / state.non_empty
         sequence = state.integers == state.non_empty and state.high - state.low + 1 <= 1.5 * distinct
-        code_share = max(state.code_like, state.integers if sequence else 0) / state.non_empty
+        code_share = 1.0 if sequence else state.code_like / max(state.shaped, 1)
         # Plain integers of varying length are counts and amounts, unless they run as a sequence
         # (序号 1, 2, 3 …); codes with letters (SI0000001) or of fixed width (370100123456) are identifiers.
         fixed_width = max(state.lengths) - min(state.lengths) <= 2 if state.lengths else False

@@ -13,9 +13,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 SEPARATORS = r"[\s\-\u2010-\u2015_()（）\[\]【】·•・./\\]"
 # Runs of letters and digits in prose that could be a copied identifier (phones, IDs, cards, codes).
@@ -27,16 +30,33 @@ DIGIT_RUN = r"[0-9]{11,}X?"
 NAME_LIMIT = 500_000
 
 
+@lru_cache(maxsize=1)
+def _separators_re2() -> str:
+    """SEPARATORS for pyarrow's RE2: Python's \\s spelled out (every character ``str.isspace`` accepts), the
+    dashes U+2010–U+2015 and the same punctuation. pandas would run SEPARATORS in Python's re, cell by cell."""
+    spaces = "".join(f"\\x{{{c:x}}}" for c in range(0x10000) if chr(c).isspace())  # all in the BMP
+    return rf"[{spaces}\-\x{{2010}}-\x{{2015}}_()（）\[\]【】·•・./\\]"
+
+
 def normalise(values: pd.Series) -> pd.Series:
-    """Text as it compares for a leak: NFKC-folded, separators removed, upper-case."""
-    text = values.astype("string").str.normalize("NFKC")
-    return text.str.replace(SEPARATORS, "", regex=True).str.upper()
+    """Text as it compares for a leak: compatibility-folded (full-width forms, ligatures), separators removed,
+    upper-case; one pass of pyarrow kernels over the column.
+
+    Folded as NFKD, not NFKC: pyarrow's NFKC does not compose (pandas then runs Python's unicodedata cell
+    by cell), and every side of a comparison goes through this one function, so either form matches a
+    value with itself; NFKD also matches a composed letter with its decomposed spelling."""
+    array = pa.array(values.astype("string").array)
+    folded = pc.utf8_upper(pc.replace_substring_regex(pc.utf8_normalize(array, "NFKD"), _separators_re2(), ""))
+    return pd.Series(pd.arrays.ArrowStringArray(folded), index=values.index, dtype="string")
 
 
 def hashes(values: pd.Series, shortest: int = 4) -> np.ndarray:
     """Sorted distinct 64-bit hashes of the normalised values of at least ``shortest`` characters
     (shorter codes, 男 or 01, are not identifiers whatever column they came from)."""
-    text = normalise(values).dropna()
+    return _hashes_of(normalise(values).dropna(), shortest)
+
+
+def _hashes_of(text: pd.Series, shortest: int) -> np.ndarray:
     text = text[text.str.len() >= shortest]
     if text.empty:
         return np.zeros(0, dtype=np.uint64)
@@ -75,11 +95,11 @@ class InputIdentifiers:
 
     def add(self, source: str, entity: str, values: pd.Series) -> None:
         values = pd.Series(values.dropna().unique(), dtype="string")  # each distinct value normalised once
-        found = hashes(values, 2 if entity == "PERSON" else 6)
+        text = normalise(values).dropna()
+        found = _hashes_of(text, 2 if entity == "PERSON" else 6)
         # Hashes pile up chunk by chunk and are merged once (``seal``), not re-merged at every chunk.
         self.parts.setdefault(source, (entity, []))[1].append(found)
         if entity == "PERSON" and len(self.names) < NAME_LIMIT:
-            text = normalise(values).dropna()
             self.names.update(t for t in text.unique().tolist() if _searchable_name(t))
 
     def seal(self) -> InputIdentifiers:
@@ -115,11 +135,20 @@ def collect(chunks: Iterable[pd.DataFrame], columns: dict[str, str],
             if prose_tokens and name in prose_tokens:
                 text = pd.Series(chunk[name].astype("string").dropna().unique(), dtype="string")
                 # Tokens as written, and digit runs once separators are gone (身份证 370114 19950813 5589).
-                tokens = pd.concat([text.str.findall(TOKEN).explode(),
-                                    normalise(text).str.findall(DIGIT_RUN).explode()]).dropna()
+                tokens = pd.concat([_findall(text, TOKEN), _findall(normalise(text), DIGIT_RUN)])
                 for entity, group in _validated(tokens.unique().tolist(), prose_tokens[name]).items():
                     found.add(f"{name}\x1f{entity}", entity, pd.Series(group, dtype="string"))
     return found.seal()
+
+
+def _findall(text: pd.Series, pattern: str) -> pd.Series:
+    """``text.str.findall(pattern).explode().dropna()`` (index: the cell each match came from), Python's re
+    run only on the cells where pyarrow's RE2 finds the pattern at all (TOKEN and DIGIT_RUN read alike in
+    both): in prose most cells hold none."""
+    has = np.asarray(pc.match_substring_regex(pa.array(text.array), pattern).fill_null(False), dtype=bool)
+    if not has.any():
+        return pd.Series([], dtype=object)
+    return text[has].str.findall(pattern).explode().dropna()
 
 
 def _validated(tokens: list[str], validator) -> dict[str, list[str]]:  # noqa: ANN001 - a callable
@@ -189,9 +218,9 @@ class _Parts:
     def of(cls, texts: pd.Series, cells: pd.Series) -> _Parts:
         """``texts`` as written (tokens) and ``cells``, the same texts normalised (digit runs)."""
         frame = texts.reset_index(drop=True)
-        tokens = frame.str.findall(TOKEN).explode().dropna()
+        tokens = _findall(frame, TOKEN)
         token_keys = pd.util.hash_array(normalise(tokens).to_numpy(dtype=object)) if len(tokens) else []
-        runs = cells.reset_index(drop=True).str.findall(DIGIT_RUN).explode().dropna()
+        runs = _findall(cells.reset_index(drop=True), DIGIT_RUN)
         # Runs longer than any identifier (SI37011419950813558901): their 18- and 11-digit windows too.
         long = runs[runs.str.len() > 19]
         if not long.empty:
