@@ -56,11 +56,12 @@ def hashes(values: pd.Series, shortest: int = 4) -> np.ndarray:
     return _hashes_of(normalise(values).dropna(), shortest)
 
 
-def _hashes_of(text: pd.Series, shortest: int) -> np.ndarray:
+def _hashes_of(text: pd.Series, shortest: int, distinct: bool = True) -> np.ndarray:
     text = text[text.str.len() >= shortest]
     if text.empty:
         return np.zeros(0, dtype=np.uint64)
-    return np.unique(pd.util.hash_array(text.to_numpy(dtype=object)))
+    found = pd.util.hash_array(text.to_numpy(dtype=object))
+    return np.unique(found) if distinct else found
 
 
 def _searchable_name(name: str) -> bool:
@@ -96,7 +97,7 @@ class InputIdentifiers:
     def add(self, source: str, entity: str, values: pd.Series) -> None:
         values = pd.Series(values.dropna().unique(), dtype="string")  # each distinct value normalised once
         text = normalise(values).dropna()
-        found = _hashes_of(text, 2 if entity == "PERSON" else 6)
+        found = _hashes_of(text, 2 if entity == "PERSON" else 6, distinct=False)  # ``seal`` sorts them once
         # Hashes pile up chunk by chunk and are merged once (``seal``), not re-merged at every chunk.
         self.parts.setdefault(source, (entity, []))[1].append(found)
         if entity == "PERSON" and len(self.names) < NAME_LIMIT:

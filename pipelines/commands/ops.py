@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from pipelines.commands.release import check_runner, runner_options
 from pipelines.deploy import DEFAULT_RETRIES, DEFAULT_RETRY_DELAY, REASSESS_CRON, WORK_POOL, default_timezone
 from pipelines.environment import state_dir
 
@@ -69,10 +70,12 @@ def _deployment_options(command: Any) -> Any:
 
 
 def _plan(target: Path | None, catalog_dir: Path | None, policy: Path | None, timezone: str, retries: int,
-          retry_delay: float, reassess_cron: str, no_reassess: bool, every: float | None = None):
+          retry_delay: float, reassess_cron: str, no_reassess: bool, every: float | None = None,
+          runner: tuple[str | None, int | None] = (None, None)):
     from pipelines.deploy import DeployError, DeploymentOptions, check_cron, check_timezone, plan_deployments
     from pipelines.spec import SpecError, load_policy
 
+    check_runner(*runner)
     target, policy = _specs_and_policy(target, policy)
     if not target.exists():
         _fail(f"no such spec file or folder: {target}")
@@ -86,6 +89,7 @@ def _plan(target: Path | None, catalog_dir: Path | None, policy: Path | None, ti
             retries=retries, retry_delay_seconds=retry_delay, every=every,
             reassess_cron=None if no_reassess else check_cron(reassess_cron, "--reassess-cron"),
             reassess_target=(target if target.is_dir() else target.parent).resolve(),
+            dask_address=runner[0], workers=runner[1],
         )
     except (DeployError, SpecError) as problem:
         _fail(str(problem))
@@ -100,6 +104,9 @@ def _print_plan(plans, options) -> None:
         when = (f"every {options.every:g} s (override)" if options.every
                 else f"cron '{options.reassess_cron}' {options.timezone}")
         click.echo(f"  reassess_catalog/{'reassess':<{width - 2}}  {when}")
+    if options.dask_address or options.workers:
+        runner = options.dask_address or f"a local cluster of {options.workers} worker processes"
+        click.echo(f"  desensitize runs on {runner} (--dask/--workers)")
     click.echo(f"  catalog {options.catalog_dir}, policy {options.policy_path}; a change of open class waits for a "
                "steward; unreachable SQL sources are retried "
                f"{options.retries} × from {options.retry_delay_seconds:g} s")
@@ -123,8 +130,10 @@ def _need_server() -> str:
 @_deployment_options
 @click.option("--pool", default=WORK_POOL, show_default=True, help="Process work pool (created when missing).")
 @click.option("--dry-run", is_flag=True, help="Print the deployments and their schedules; register nothing.")
+@runner_options
 def deploy(target: Path | None, catalog_dir: Path | None, policy: Path | None, timezone: str, retries: int,
-           retry_delay: float, reassess_cron: str, no_reassess: bool, pool: str, dry_run: bool) -> None:
+           retry_delay: float, reassess_cron: str, no_reassess: bool, pool: str, dry_run: bool,
+           dask_address: str | None, workers: int | None) -> None:
     """Create one Prefect deployment per release spec in TARGET [default: the project's configs/datasets].
 
     Each runs on the schedule of the spec's update_frequency (daily 02:xx, weekly Monday 03:xx, monthly
@@ -151,7 +160,8 @@ def deploy(target: Path | None, catalog_dir: Path | None, policy: Path | None, t
         unscheduled,
     )
 
-    plans, options = _plan(target, catalog_dir, policy, timezone, retries, retry_delay, reassess_cron, no_reassess)
+    plans, options = _plan(target, catalog_dir, policy, timezone, retries, retry_delay, reassess_cron, no_reassess,
+                           runner=(dask_address, workers))
     click.echo(f"{len(plans)} release deployment(s){'' if no_reassess else ' and the re-assessment'}:")
     _print_plan(plans, options)
     if dry_run:
@@ -181,8 +191,10 @@ def deploy(target: Path | None, catalog_dir: Path | None, policy: Path | None, t
 @click.option("--every", type=click.FloatRange(min=1), metavar="SECONDS",
               help="Run every deployment every SECONDS instead of its schedule (for trials).")
 @click.option("--limit", type=click.IntRange(1), default=2, show_default=True, help="Runs at the same time.")
+@runner_options
 def serve(target: Path | None, catalog_dir: Path | None, policy: Path | None, timezone: str, retries: int,
-          retry_delay: float, reassess_cron: str, no_reassess: bool, every: float | None, limit: int) -> None:
+          retry_delay: float, reassess_cron: str, no_reassess: bool, every: float | None, limit: int,
+          dask_address: str | None, workers: int | None) -> None:
     """Serve the release deployments of TARGET [default: the project's configs/datasets] from this process.
 
     Registers the same deployments as `kaifang deploy` (without a work pool) and runs them as
@@ -203,7 +215,7 @@ def serve(target: Path | None, catalog_dir: Path | None, policy: Path | None, ti
     os.environ["KAIFANG_STATE"] = str(state_dir())  # flow-run processes find the key wherever they start
     os.environ.update(_project_environment())  # … and the project (its lexicon)
     plans, options = _plan(target, catalog_dir, policy, timezone, retries, retry_delay, reassess_cron, no_reassess,
-                           every)
+                           every, runner=(dask_address, workers))
     api = _need_server()
     from prefect import serve as prefect_serve
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -40,6 +41,25 @@ def project_policy(policy: Path | None, anchor: Path | None) -> Path:
     return path
 
 
+def runner_options(command: Any) -> Any:
+    """--dask and --workers, the same on `release`, `deploy` and `serve` (which pass them to every run)."""
+    command = click.option(
+        "--workers", type=click.IntRange(0, 256), metavar="N",
+        help="Without --dask: start a local Dask cluster of N worker processes for the run; 0 runs in this "
+             "process [default: the policy's runner.workers, else 0]. Helps with many cores, little on two.")(command)
+    return click.option(
+        "--dask", "dask_address", metavar="tcp://HOST:PORT",
+        help="Run the desensitize parts on this existing Dask cluster [default: the policy's "
+             "runner.dask_address]. Its workers need this code and lock installed, the Prefect API "
+             "(PREFECT_API_URL) and the catalog's run folder and key file on shared storage.")(command)
+
+
+def check_runner(dask_address: str | None, workers: int | None) -> None:
+    """Exit 2 on a --dask that is no scheduler address, or --dask with --workers."""
+    if dask_address is not None and (workers or "://" not in dask_address):
+        _fail("--dask takes a scheduler address such as tcp://HOST:PORT, and no --workers beside it")
+
+
 @click.command()
 @click.argument("targets", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--catalog", "catalog_dir", type=click.Path(path_type=Path), help=CATALOG_HELP)
@@ -54,13 +74,7 @@ def project_policy(policy: Path | None, anchor: Path | None) -> Path:
               help="Retries of a SQL source that cannot be reached (never of a bad file).")
 @click.option("--retry-delay", type=click.FloatRange(0), default=5.0, show_default=True,
               help="Seconds before the first retry; doubled for each next one.")
-@click.option("--dask", "dask_address", metavar="tcp://HOST:PORT",
-              help="Run the desensitize parts on this existing Dask cluster [default: the policy's "
-                   "runner.dask_address]. Its workers need this code and lock installed, the Prefect API "
-                   "(PREFECT_API_URL) and the catalog's run folder and key file on shared storage.")
-@click.option("--workers", type=click.IntRange(0, 256), metavar="N",
-              help="Without --dask: start a local Dask cluster of N worker processes for the run; 0 runs in this "
-                   "process [default: the policy's runner.workers, else 0]. Helps with many cores, little on two.")
+@runner_options
 def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path | None, as_json: bool,
             approve_as: str | None, approve_reason: str | None, wait_for_approval: bool, retries: int,
             retry_delay: float, dask_address: str | None, workers: int | None) -> None:
@@ -104,8 +118,7 @@ def release(targets: tuple[Path, ...], catalog_dir: Path | None, policy: Path | 
     if wait_for_approval and not os.environ.get("PREFECT_API_URL"):
         _fail("--wait-for-approval needs a Prefect server a steward can reach: start one and set PREFECT_API_URL "
               "(see docs/operations.md)")
-    if dask_address is not None and (workers or "://" not in dask_address):
-        _fail("--dask takes a scheduler address such as tcp://HOST:PORT, and no --workers beside it")
+    check_runner(dask_address, workers)
     results = []
     try:
         with prefect_session(preload=["pipelines.flows"]):  # imported while the API server boots

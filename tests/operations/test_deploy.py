@@ -53,3 +53,19 @@ def test_deploy_dry_run_lists_deployments_without_a_server(project, monkeypatch)
                                          "--timezone", "Mars/Olympus", "--policy",
                                          str(project / "configs" / "policy.yaml")])
     assert bad_zone.exit_code == 2 and "unknown time zone" in bad_zone.output
+
+
+def test_deployments_pass_the_runner_to_every_run(project):
+    """`kaifang deploy/serve --dask ADDRESS` or `--workers N`: each scheduled run desensitizes there."""
+    from pipelines.deploy import DeploymentOptions, build_deployments
+
+    folder = project / "configs" / "datasets"
+    options = DeploymentOptions(catalog_dir=project / "catalog-out", policy_path=project / "configs" / "policy.yaml",
+                                timezone="Asia/Shanghai", dask_address="tcp://10.0.0.5:8786")
+    releases = [d for d in build_deployments(plan_deployments(folder), options) if "release" in d.tags]
+    assert releases and {d.parameters["dask_address"] for d in releases} == {"tcp://10.0.0.5:8786"}
+    shown = CliRunner().invoke(main, ["deploy", str(folder), "--dry-run", "--workers", "3", "--policy",
+                                      str(project / "configs" / "policy.yaml")])
+    assert shown.exit_code == 0 and "a local cluster of 3 worker processes" in shown.output
+    both = CliRunner().invoke(main, ["serve", str(folder), "--dask", "tcp://h:1", "--workers", "2"])
+    assert both.exit_code == 2 and "no --workers beside it" in both.output
