@@ -20,9 +20,12 @@ import pandas as pd
 
 from catalog.record import ColumnPlan, PublishedColumn
 
-_INTEGER = re.compile(r"^-?(?:0|[1-9]\d{0,14})$")
-_NUMBER = re.compile(r"^-?(?:0|[1-9]\d{0,14})\.\d{1,10}$")
-_DATE = re.compile(r"^(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$")
+# ASCII digits only, written [0-9]: Python's \d also takes full-width and other scripts' digits (１２３),
+# which pandas' to_numeric and Frictionless' integer type do not, and with \d pandas runs the full-match
+# in Python's re cell by cell on any column holding a non-ASCII character instead of in pyarrow's RE2.
+_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]{0,14})")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]{0,14})\.[0-9]{1,10}")
+_DATE = re.compile(r"(?:19|20)[0-9]{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])")
 
 
 @dataclass(frozen=True)
@@ -48,11 +51,11 @@ def kind_evidence(values: pd.Series) -> KindEvidence:
     present = values.dropna()
     if present.empty:
         return KindEvidence()
-    if present.str.fullmatch(_INTEGER).all():
+    if present.str.fullmatch(_INTEGER.pattern).all():
         return KindEvidence(True, True, True, False)
     if present.str.fullmatch(f"{_INTEGER.pattern}|{_NUMBER.pattern}").all():
         return KindEvidence(True, False, True, False)
-    return KindEvidence(True, False, False, bool(present.str.fullmatch(_DATE).all()))
+    return KindEvidence(True, False, False, bool(present.str.fullmatch(_DATE.pattern).all()))
 
 
 def decide_kind(evidence: KindEvidence) -> str:

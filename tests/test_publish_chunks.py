@@ -108,3 +108,13 @@ def test_one_chunk_gives_the_bytes_pandas_gave_before_streaming(tmp_path):
     (tmp_path / "ref.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
     for fmt in ("csv", "parquet", "json"):
         assert (tmp_path / f"data.{fmt}").read_bytes() == (tmp_path / f"ref.{fmt}").read_bytes(), fmt
+
+
+def test_full_width_digits_are_published_as_the_text_they_are():
+    """Python's \\d reads １２３ as digits, pandas' to_numeric does not: the column was called an integer
+    and typing the chunk raised. It is text, published as written; ASCII integers stay integers."""
+    frame = pd.DataFrame({"编号": ["１２３", "４５６"], "数量": ["1", "22"],
+                          "日期": ["２０２４-０１-３１", "2024-02-01"]}, dtype="string")
+    kinds = column_kinds([frame])
+    assert kinds == {"编号": "string", "数量": "integer", "日期": "string"}
+    assert typed_chunk(frame, kinds)["编号"].tolist() == ["１２３", "４５６"]
