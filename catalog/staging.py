@@ -31,7 +31,10 @@ from catalog.written import WrittenFile
 FILE_NAMES = {"csv": "data.csv", "parquet": "data.parquet", "json": "data.json"}
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 REPLACEMENT = "\ufffd"
-FORMULA_START = re.compile(r"^\s*[=+\-@\t\r]")
+# Python's \s as the characters themselves (every one str.isspace accepts), so pandas keeps the test in
+# pyarrow's RE2 (a \s sends it to Python's re, cell by cell) and an ideographic space is still a space.
+_SPACES = "".join(c for c in map(chr, range(0x10000)) if c.isspace())
+FORMULA_START = re.compile(rf"^[{_SPACES}]*[=+\-@\t\r]")
 FORMULA_GUARD = "'"
 
 

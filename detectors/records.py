@@ -19,12 +19,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from detectors.text import re2
+from detectors.values import DATE_LIKE
+
 # A code: letters, digits and the separators codes use; at least three digits; at most 40 characters.
 CODE = r"[A-Za-z0-9][A-Za-z0-9\-_/#.]{2,39}"
-# values.DATE_LIKE as it reads a code (ASCII, no spaces): its 年/月/日 and trailing time never occur there, and
-# without its \s pandas keeps the test in pyarrow's RE2 instead of Python's re cell by cell.
-CODE_DATE = r"(?:19|20)\d{2}(?:[-/.]\d{1,2}(?:[-/.]\d{1,2})?|\d{4})"
-DECIMAL = r"[+-]?\d+\.\d+|[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+DECIMAL = re2(r"[+-]?\d+\.\d+|[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 MEASURE_WORDS = ("金额", "收入", "利润", "营收", "费", "额", "基数", "数量", "人数", "价格", "价", "率", "比例",
                  "面积", "重量", "长度", "年龄", "得分", "分数", "amount", "price", "total", "count", "score")
 DISTINCT_SHARE = 0.95
@@ -71,15 +71,15 @@ def _count_chunk(state: _Counts, text: pd.Series) -> None:
     head = text.iloc[: max(0, SHAPE_SAMPLE - state.shaped)]
     if len(head):
         codes = _ascii(head)
-        code = (codes.str.fullmatch(CODE) & codes.str.count(r"\d").ge(3)).to_numpy(dtype=bool)
+        code = (codes.str.fullmatch(CODE) & codes.str.count("[0-9]").ge(3)).to_numpy(dtype=bool)
         shaped = codes[code]
-        code[code] = ~(shaped.str.fullmatch(DECIMAL) | shaped.str.fullmatch(CODE_DATE)).to_numpy(dtype=bool)
+        code[code] = ~(shaped.str.fullmatch(DECIMAL) | shaped.str.fullmatch(DATE_LIKE)).to_numpy(dtype=bool)
         state.code_like += int(code.sum())
         state.letters += int(codes.str.contains("[A-Za-z]", regex=True).sum())
         state.shaped += len(head)
     if all_integers:
         codes = _ascii(text)
-        numbers = pd.to_numeric(codes.where(codes.str.fullmatch(r"\d{1,15}")), errors="coerce").dropna()
+        numbers = pd.to_numeric(codes.where(codes.str.fullmatch("[0-9]{1,15}")), errors="coerce").dropna()
         if len(numbers):
             state.integers += len(numbers)
             state.low = min(state.low, float(numbers.min()))
@@ -87,8 +87,7 @@ def _count_chunk(state: _Counts, text: pd.Series) -> None:
 
 
 def _ascii(text: pd.Series) -> pd.Series:
-    """The ASCII cells: codes are ASCII, and there pyarrow's RE2 reads \\d as Python does (pandas falls
-    back to Python's re, cell by cell, for \\d on a column holding any other character)."""
+    """The ASCII cells: a code is ASCII (CODE), so the shape tests need not read the others."""
     return text[np.asarray(pc.string_is_ascii(pa.array(text.array)), dtype=bool)]
 
 

@@ -59,7 +59,7 @@ GENERATED = re2("|".join(
 ))
 _NUMBER = r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:e[+-]?\d+)?"
 BAND = re2(rf"^({_NUMBER})-({_NUMBER})$")
-GENERATED_OR_BAND = f"{GENERATED}|{_NUMBER}-{_NUMBER}"
+GENERATED_OR_BAND = re2(f"{GENERATED}|{_NUMBER}-{_NUMBER}")
 
 
 def generated_labels(values: pd.Series) -> np.ndarray:

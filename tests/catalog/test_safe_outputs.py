@@ -55,3 +55,12 @@ def test_nul_and_control_characters_are_replaced_and_counted_in_every_format(tmp
 def test_no_published_csv_cell_starts_a_formula(tmp_path_factory, cell):
     rows, _ = staged(tmp_path_factory.mktemp("out"), [cell or "x"])
     assert not FORMULA_START.match(rows[0]["备注"])
+
+
+@given(st.text(alphabet=st.sampled_from(" \t\r\n\u3000\u2003\x1c\x85=+-@ab1"), max_size=6))
+def test_the_formula_test_run_by_pyarrow_reads_spaces_as_python_does(text):
+    """FORMULA_START spells Python's \\s out so pandas can run it in RE2; it must flag what ^\\s*[=+-@\\t\\r] flags."""
+    import re
+
+    flagged = pd.Series([text], dtype="string").str.contains(FORMULA_START.pattern, regex=True).iloc[0]
+    assert bool(flagged) == bool(re.search(r"^\s*[=+\-@\t\r]", text))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from unittest.mock import patch
 
 import pandas as pd
@@ -10,8 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detectors import records
-from detectors.records import CODE_DATE, record_identifiers
-from detectors.values import DATE_LIKE
+from detectors.records import record_identifiers
 
 
 def table(rows: int) -> pd.DataFrame:
@@ -49,10 +47,3 @@ def test_a_column_of_names_is_no_longer_followed_after_its_first_chunk():
     frame = table(200)
     frame.loc[150:, "姓名"] = [f"X{i:08d}" for i in range(50)]  # codes only in a late chunk: still not an ID
     assert "姓名" not in {r.column for r in record_identifiers(chunks(frame, 50))}
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.from_regex(r"[0-9./\-]{4,12}", fullmatch=True) | st.text(alphabet="0123456789-/.Xx", max_size=14))
-def test_the_code_date_shape_reads_ascii_codes_as_the_date_shape_does(text):
-    """CODE_DATE stands in for DATE_LIKE on code-shaped (ASCII, no space) cells only."""
-    assert bool(re.fullmatch(CODE_DATE, text)) == bool(re.fullmatch(DATE_LIKE, text))
