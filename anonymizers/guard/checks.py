@@ -31,7 +31,8 @@ MASK_SAMPLE = 50_000  # distinct masked values evaluated per column
 
 
 # Number formats agency exports use: thousands separators, currency and units, placeholders for none.
-NUMBER_NOISE = r"[,，\s¥￥元万亿%‰]|人民币|万元|亿元"
+# Spaces written out (not \s, which sends pandas to Python's re cell by cell), the ideographic one included.
+NUMBER_NOISE = "[,， \t\n\r\f\v\xa0\u3000¥￥元万亿%‰]|人民币|万元|亿元"
 PLACEHOLDERS = {"", "-", "--", "—", "/", "无", "暂无", "不详", "空", "null", "NULL", "NA", "N/A"}
 PROSE_LENGTH = 16  # mean characters per cell of a column read as prose (remarks, not codes or timestamps)
 
