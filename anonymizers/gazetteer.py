@@ -44,7 +44,6 @@ def _alternation(names: frozenset[str]) -> str:
 
 @cache
 def district_pattern() -> str:
-    """Province? city? district, each a known name; the match is all the output keeps. No group of its
-    own: the caller names the one it extracts (pyarrow's RE2 takes named groups only)."""
+    """Province? city? district, each a known name; the match is all the output keeps."""
     provinces, cities, districts = place_names()
-    return f"(?:{_alternation(provinces)})?(?:{_alternation(cities)})?(?:{_alternation(districts)})"
+    return f"((?:{_alternation(provinces)})?(?:{_alternation(cities)})?(?:{_alternation(districts)}))"

@@ -76,11 +76,11 @@ def outcome(scratch: Path, catalog: str) -> str:
 
 
 def child(command: list[str], env: dict[str, str], cwd: Path, peak: list[float] | None = None,
-          out: Path | None = None) -> tuple[float, float, int]:
-    """CPU-s (the child and all it waited for) and wall s of a command; its exit code. With ``peak``,
-    its first item becomes the largest RSS sum of the child's process tree (MB); with ``out``, the
-    command's standard output goes there."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+          out: Path | None = None) -> tuple[float, float, int, float]:
+    """CPU-s (the child and all it waited for), wall s, exit code and peak RSS (MB: the largest of the
+    child and what it waited for, from wait4, so no other child of this process counts) of a command.
+    With ``peak``, its first item becomes the largest RSS sum of the child's process tree (MB); with
+    ``out``, the command's standard output goes there."""
     wall = time.perf_counter()
     stdout = out.open("wb") if out is not None else subprocess.DEVNULL
     with stdout if out is not None else contextlib.nullcontext(), \
@@ -89,25 +89,26 @@ def child(command: list[str], env: dict[str, str], cwd: Path, peak: list[float] 
         watcher = threading.Thread(target=tree_peak_rss, args=(run.pid, stop, peak), daemon=True)
         if peak is not None:
             watcher.start()
-        run.wait()
+        _, status, usage = os.wait4(run.pid, 0)  # this child's own usage, not every child's so far
+        run.returncode = os.waitstatus_to_exitcode(status)
         stop.set()
         if peak is not None:
             watcher.join()
     wall = time.perf_counter() - wall
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall, run.returncode
+    return usage.ru_utime + usage.ru_stime, wall, run.returncode, usage.ru_maxrss / 1024
 
 
 def whole_baseline(data: Path, scratch: Path) -> tuple[float, float]:
     """The copy as a process of its own, interpreter and imports included (the issue's baseline)."""
     code = f"import pandas as pd; pd.read_csv({str(data)!r}, dtype='string').to_parquet({str(scratch / 'c.parquet')!r})"
-    cpu, wall, _ = child([sys.executable, "-c", code], dict(os.environ), scratch)
+    cpu, wall, _, _ = child([sys.executable, "-c", code], dict(os.environ), scratch)
     return cpu, wall
 
 
 def whole_process(data: Path, scratch: Path, runner: list[str] | None = None, catalog: str = "catalog",
                   peak: list[float] | None = None, warm: bool = False) -> tuple[float, float, float, int]:
-    """CPU-s, wall s and peak RSS (MB, the largest child so far) of ``kaifang release``; its exit code.
+    """CPU-s, wall s and peak RSS (MB, of that release process; the baseline copy's does not count) of
+    ``kaifang release``; its exit code.
 
     ``warm``: measure a second release in the same state folder, as a project's later releases run
     (Prefect's database migrated, jieba's dictionary cache written); else a fresh state folder."""
@@ -121,11 +122,11 @@ def whole_process(data: Path, scratch: Path, runner: list[str] | None = None, ca
     try:
         if warm:
             child(command, env, scratch)
-        cpu, wall, code = child(command, env, scratch, peak, scratch / f"{catalog}.json")
+        cpu, wall, code, rss = child(command, env, scratch, peak, scratch / f"{catalog}.json")
     finally:
         spec.unlink(missing_ok=True)
     print(f"  {catalog}: {outcome(scratch, catalog)}")
-    return cpu, wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, code
+    return cpu, wall, rss, code
 
 
 def tree_peak_rss(pid: int, stop: threading.Event, peak: list[float]) -> None:

@@ -27,14 +27,13 @@ import pyarrow.parquet as pq
 
 from catalog.record import PublishedColumn
 from catalog.written import WrittenFile
+from detectors.text import PYTHON_SPACES
 
 FILE_NAMES = {"csv": "data.csv", "parquet": "data.parquet", "json": "data.json"}
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 REPLACEMENT = "\ufffd"
-# Python's \s as the characters themselves (every one str.isspace accepts), so pandas keeps the test in
-# pyarrow's RE2 (a \s sends it to Python's re, cell by cell) and an ideographic space is still a space.
-_SPACES = "".join(c for c in map(chr, range(0x10000)) if c.isspace())
-FORMULA_START = re.compile(rf"^[{_SPACES}]*[=+\-@\t\r]")
+# Python's \s spelled out (a \s sends pandas to Python's re, cell by cell); an ideographic space still counts.
+FORMULA_START = re.compile(rf"^[{PYTHON_SPACES}]*[=+\-@\t\r]")
 FORMULA_GUARD = "'"
 
 

@@ -418,8 +418,8 @@ def _acceptable(doc: _Text, start: int, end: int) -> bool:
     # Between a role word or cue verb right before and a cue after, a person is announced on both sides;
     # there a word jieba's own list files as a name is one, even a place or landmark (委托邵阳代为办理).
     tight = doc.role_before(start) and doc.cue_after(end)
-    named = (tight and len(word) <= 4 and dictionary_tag(word).startswith(NAME_TAGS)
-             and _framable(word, dictionary_tag(word)))  # not 通知申请人携带 (申请人 is tagged nr too)
+    listed = dictionary_tag(word)
+    named = tight and len(word) <= 4 and listed.startswith(NAME_TAGS) and _framable(word, listed)  # not 通知申请人携带
     if not _is_han(word) or not (named or is_person_name(word)):
         return False
     if word in not_names() and not named:

@@ -78,6 +78,10 @@ def as_text(column: pd.Series) -> pd.Series:
 
 
 WHITESPACE = " \t\n\r\f\v\xa0"
+# Every character Python's \s matches in a str pattern (str.isspace; all in the BMP), as the characters
+# themselves: inside a class, pyarrow's RE2 and Python's re read them alike, so a pattern that must mean
+# exactly \s (a leak's separators, a formula's leading spaces) can still run vectorized.
+PYTHON_SPACES = "".join(c for c in map(chr, range(0x10000)) if c.isspace())
 
 
 def re2(pattern: str) -> str:

@@ -24,6 +24,7 @@ from anonymizers.guard.rules import GuardRules
 from anonymizers.operators import PSEUDONYM_SHAPE
 from catalog.record import Check, ColumnFinding, ColumnPlan, Decision
 from detectors import vocabulary
+from detectors.text import PYTHON_SPACES
 
 NUMERIC_SHARE = 0.9
 MEASURE_VALUES = 150  # more distinct numbers than this in a chunk: a measure, not a category
@@ -31,8 +32,8 @@ MASK_SAMPLE = 50_000  # distinct masked values evaluated per column
 
 
 # Number formats agency exports use: thousands separators, currency and units, placeholders for none.
-# Spaces written out (not \s, which sends pandas to Python's re cell by cell), the ideographic one included.
-NUMBER_NOISE = "[,， \t\n\r\f\v\xa0\u3000¥￥元万亿%‰]|人民币|万元|亿元"
+# \s spelled out (a \s sends pandas to Python's re, cell by cell).
+NUMBER_NOISE = f"[,，{PYTHON_SPACES}¥￥元万亿%‰]|人民币|万元|亿元"
 PLACEHOLDERS = {"", "-", "--", "—", "/", "无", "暂无", "不详", "空", "null", "NULL", "NA", "N/A"}
 PROSE_LENGTH = 16  # mean characters per cell of a column read as prose (remarks, not codes or timestamps)
 

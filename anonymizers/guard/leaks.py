@@ -13,14 +13,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-SEPARATORS = r"[\s\-\u2010-\u2015_()（）\[\]【】·•・./\\]"
+from detectors.text import PYTHON_SPACES
+
+# Python's \s and the dashes U+2010–U+2015 written as characters, so pyarrow's RE2 runs it as Python's re would.
+SEPARATORS = f"[{PYTHON_SPACES}\\-\u2010-\u2015_()（）\\[\\]【】·•・./\\\\]"
 # Runs of letters and digits in prose that could be a copied identifier (phones, IDs, cards, codes).
 TOKEN = r"[0-9A-Za-z@+%]{6,}"
 # A maximal run of digits (a resident ID may end in X), looked for once separators are removed:
@@ -28,14 +30,6 @@ TOKEN = r"[0-9A-Za-z@+%]{6,}"
 DIGIT_RUN = r"[0-9]{11,}X?"
 # At most this many distinct names are searched inside prose (each distinct prose text is walked once).
 NAME_LIMIT = 500_000
-
-
-@lru_cache(maxsize=1)
-def _separators_re2() -> str:
-    """SEPARATORS for pyarrow's RE2: Python's \\s spelled out (every character ``str.isspace`` accepts), the
-    dashes U+2010–U+2015 and the same punctuation. pandas would run SEPARATORS in Python's re, cell by cell."""
-    spaces = "".join(f"\\x{{{c:x}}}" for c in range(0x10000) if chr(c).isspace())  # all in the BMP
-    return rf"[{spaces}\-\x{{2010}}-\x{{2015}}_()（）\[\]【】·•・./\\]"
 
 
 def normalise(values: pd.Series) -> pd.Series:
@@ -46,7 +40,7 @@ def normalise(values: pd.Series) -> pd.Series:
     by cell), and every side of a comparison goes through this one function, so either form matches a
     value with itself; NFKD also matches a composed letter with its decomposed spelling."""
     array = pa.array(values.astype("string").array)
-    folded = pc.utf8_upper(pc.replace_substring_regex(pc.utf8_normalize(array, "NFKD"), _separators_re2(), ""))
+    folded = pc.utf8_upper(pc.replace_substring_regex(pc.utf8_normalize(array, "NFKD"), SEPARATORS, ""))
     return pd.Series(pd.arrays.ArrowStringArray(folded), index=values.index, dtype="string")
 
 
