@@ -83,6 +83,8 @@ RARE_WORD = 50  # jieba's count below which a dictionary word framed by cues may
 # …and the ceiling when the cue before is a role word or cue verb right before it (委托方军代为办理: 方军 77,
 # 委托平平代为办理: 平平 363); ordinary words that fill that frame (单位, 银行, 双方) count thousands.
 FRAMED_WORD = 1000
+# Dictionary tags of words that, between a role word or cue verb and a cue after, are names at any frequency.
+FRAMED_NAME_TAGS = frozenset({"ns", "nz", "a"})
 CUES_AFTER = frozenset(
     {
         "同意", "负责", "代为", "代办", "代理", "签字", "签名", "签收", "确认", "承诺", "表示", "反映", "来电",
@@ -419,7 +421,7 @@ def _acceptable(doc: _Text, start: int, end: int) -> bool:
     # there a word jieba's own list files as a name is one, even a place or landmark (委托邵阳代为办理).
     tight = doc.role_before(start) and doc.cue_after(end)
     listed = dictionary_tag(word)
-    named = tight and len(word) <= 4 and listed.startswith(NAME_TAGS) and _framable(word, listed)  # not 通知申请人携带
+    named = tight and len(word) <= 4 and _framable(word, listed) and _named_in_frame(word, listed)  # not 通知申请人携带
     if not _is_han(word) or not (named or is_person_name(word)):
         return False
     if word in not_names() and not named:
@@ -437,9 +439,11 @@ def _acceptable(doc: _Text, start: int, end: int) -> bool:
     # cues announce a person, and jieba lists rare words it has seen once or twice.
     framed = doc.cue_before(start) and doc.cue_after(end) and (_jieba()[2].get(word) or 0) < (
         FRAMED_WORD if tight and _framable(word, tag) else RARE_WORD)
-    if not tag.startswith(NAME_TAGS) and not (tag in ("ns", "nz") and doc.role_before(start)) and not framed:
+    if not (named or framed or tag.startswith(NAME_TAGS) or (tag in ("ns", "nz") and doc.role_before(start))):
         return False
     surname = _surname_length(text, start)
+    if surname == end - start and text[start] in surnames()[0]:
+        surname = 1  # 欧阳 as a whole name is 欧 and 阳, not a compound surname without a given name
     if not surname or not _given_ok(text[start + surname : end], single_char_verbs=True):
         return False
     if not (doc.start_ok(start) and doc.end_ok(end)):
@@ -464,6 +468,17 @@ def _dotted_start(tokens: list[tuple[str, str, int]], first: int) -> int:
             break
         start -= 1
     return start
+
+
+def _named_in_frame(word: str, tag: str) -> bool:
+    """Whether a word that fills a tight frame (委托___代为办理) is a name whatever its frequency or lists.
+
+    Only a person or an organisation can fill that slot, and organisations and kinds of people are nouns;
+    so are names, but a noun (单位, 银行, 双方) there is far more often the noun. A word jieba files as a
+    name, a place (委托宁阳代为办理: a city does not act for anyone) or a proper noun, an adjective
+    (委托冷静代为办理), or one its dictionary does not hold as a word (卫健, 岳阳 as prefixes only), is
+    a name there."""
+    return tag.startswith(NAME_TAGS) or tag in FRAMED_NAME_TAGS or not _jieba()[2].get(word)
 
 
 def _framable(word: str, tag: str) -> bool:

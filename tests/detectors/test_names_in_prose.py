@@ -172,6 +172,15 @@ def test_a_rare_dictionary_word_framed_by_cues_is_a_name():
         ("委托黄金凤代为办理。", ["黄金凤"]),  # starts with 黄金, a listed not-name
         ("委托邵阳代为办理。", ["邵阳"]),  # a city, but jieba's word list files it as a name too
         ("委托金刚代为办理。", ["金刚"]),
+        # Seen missed at 10 M rows and read by the guard's second finder, so the release was refused:
+        ("委托卫健代为办理。", ["卫健"]),  # a listed not-name (卫健委), no dictionary word
+        ("委托岳阳代为办理。", ["岳阳"]),  # a listed place, in jieba only as the start of 岳阳楼
+        ("委托宁阳代为办理。", ["宁阳"]),  # a listed county, tagged a place by jieba
+        # Every name the bench generator can write, checked in this frame: places, adjectives, a surname
+        # that is also the first half of a compound one.
+        ("委托沈阳代为办理。", ["沈阳"]),  # a place jieba counts 1,487 times
+        ("委托冷静代为办理。", ["冷静"]),  # an adjective: an adjective does not act for anyone
+        ("委托欧阳代为办理。", ["欧阳"]),  # 欧 and 阳, not the compound surname 欧阳 without a given name
         # …while the words that really fill that frame stay words
         ("委托单位代为办理。", []),
         ("委托银行代为扣缴保费。", []),
@@ -179,6 +188,9 @@ def test_a_rare_dictionary_word_framed_by_cues_is_a_name():
         ("购买黄金凤凰摆件。", []),
         ("请通知申请人携带原件复核。", []),  # 申请人 is tagged as a name by jieba, but it is a role word
         ("前往邵阳办理。", []),
+        ("前往沈阳办理。", []),  # outside the frame a place is a place
+        ("请保持冷静。", []),
+        ("通知明天到场。", []),  # a time word fills a cue verb's slot: not a name
     ],
 )
 def test_a_common_word_tightly_framed_by_person_cues_is_a_name(text, expected):
