@@ -54,7 +54,7 @@ def row_keys(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     if not len(columns):
         return np.zeros(len(frame), dtype=np.uint64)
     text = _as_text(frame, columns)
-    return pd.util.hash_pandas_object(text, index=False).to_numpy(dtype=np.uint64)
+    return pd.util.hash_pandas_object(text, index=False, categorize=False).to_numpy(dtype=np.uint64)
 
 
 class ClassCounter:

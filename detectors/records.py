@@ -67,7 +67,7 @@ def _count_chunk(state: _Counts, text: pd.Series) -> None:
     all_integers = state.integers == state.non_empty
     state.non_empty += len(text)
     state.lengths.update(text.str.len().unique().tolist()[:64])
-    state.hashes.append(np.unique(pd.util.hash_array(text.to_numpy(dtype=object))))
+    state.hashes.append(np.unique(pd.util.hash_array(text.to_numpy(dtype=object), categorize=False)))
     head = text.iloc[: max(0, SHAPE_SAMPLE - state.shaped)]
     if len(head):
         codes = _ascii(head)

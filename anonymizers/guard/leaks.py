@@ -54,8 +54,14 @@ def _hashes_of(text: pd.Series, shortest: int, distinct: bool = True) -> np.ndar
     text = text[text.str.len() >= shortest]
     if text.empty:
         return np.zeros(0, dtype=np.uint64)
-    found = pd.util.hash_array(text.to_numpy(dtype=object))
+    found = _keys(text)
     return np.unique(found) if distinct else found
+
+
+def _keys(text: pd.Series) -> np.ndarray:
+    """64-bit hashes of ``text``, cell by cell. Not categorized first: the texts hashed here are mostly
+    distinct, where pandas' factorize before hashing costs four times the hashing (same hashes)."""
+    return pd.util.hash_array(text.to_numpy(dtype=object), categorize=False)
 
 
 def _searchable_name(name: str) -> bool:
@@ -99,11 +105,13 @@ class InputIdentifiers:
 
     def seal(self) -> InputIdentifiers:
         """Sort and deduplicate each source's hashes (what ``search_chunk`` looks them up in)."""
-        for source, (entity, parts) in self.parts.items():
+        while self.parts:  # each source's parts dropped as soon as its table is made: one source's copy at a time
+            source, (entity, parts) = self.parts.popitem()
             previous = self.by_source.get(source)
             tables = [*parts, previous[1]] if previous is not None else parts
+            del parts
             self.by_source[source] = (entity, np.unique(np.concatenate(tables)))
-        self.parts = {}
+            del tables
         return self
 
     @property
@@ -180,7 +188,7 @@ def search_chunk(chunk: pd.DataFrame, known: InputIdentifiers, prose: set[str],
         weights = np.bincount(codes, minlength=len(distinct))
         texts = pd.Series(distinct, dtype="string")
         cells = normalise(texts)
-        keys = pd.util.hash_array(cells.to_numpy(dtype=object))
+        keys = _keys(cells)
         parts: _Parts | None = None
         hits: dict[str, np.ndarray] = {}
         for source, (entity, table) in known.by_source.items():
@@ -214,7 +222,7 @@ class _Parts:
         """``texts`` as written (tokens) and ``cells``, the same texts normalised (digit runs)."""
         frame = texts.reset_index(drop=True)
         tokens = _findall(frame, TOKEN)
-        token_keys = pd.util.hash_array(normalise(tokens).to_numpy(dtype=object)) if len(tokens) else []
+        token_keys = _keys(normalise(tokens)) if len(tokens) else []
         runs = _findall(cells.reset_index(drop=True), DIGIT_RUN)
         # Runs longer than any identifier (SI37011419950813558901): their 18- and 11-digit windows too.
         long = runs[runs.str.len() > 19]
@@ -223,7 +231,7 @@ class _Parts:
                        for size in (18, 11) for k in range(len(run) - size + 1)]
             runs = pd.concat([runs, pd.Series([w for _, w in windows], index=[i for i, _ in windows],
                                               dtype=object)])
-        run_keys = pd.util.hash_array(runs.to_numpy(dtype=object)) if len(runs) else []
+        run_keys = _keys(runs) if len(runs) else []
         keys = np.concatenate([np.asarray(token_keys, dtype=np.uint64), np.asarray(run_keys, dtype=np.uint64)])
         owner = np.concatenate([tokens.index.to_numpy(dtype=np.int64), runs.index.to_numpy(dtype=np.int64)])
         return cls(keys, owner, len(frame))
@@ -271,6 +279,6 @@ def holds_identifier(text: str, known: InputIdentifiers) -> bool:
     """Does ``text`` (a column name) hold one of the input's identifier values, whole or as a token?"""
     values = pd.Series([text], dtype="string")
     cells = normalise(values)
-    keys = pd.util.hash_array(cells.to_numpy(dtype=object))
+    keys = _keys(cells)
     parts = _Parts.of(values, cells)
     return any((_member(keys, table) | parts.hits(table)).any() for _entity, table in known.by_source.values())
