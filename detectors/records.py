@@ -86,6 +86,28 @@ def _count_chunk(state: _Counts, text: pd.Series) -> None:
             state.high = max(state.high, float(numbers.max()))
 
 
+def sorted_distinct(parts: list[np.ndarray]) -> np.ndarray:
+    """The distinct values of ``parts`` together, sorted; ``parts`` is emptied as they are merged.
+
+    One merged copy sorted in place, then its distinct values: ``np.unique`` adds a hash table or a
+    sorted copy of its own, the peak at the end of a pass over 10 M rows (600 MB more)."""
+    if not parts:
+        return np.zeros(0, dtype=np.uint64)
+    merged = np.concatenate(parts)
+    parts.clear()
+    merged.sort()
+    if len(merged) < 2:
+        return merged
+    keep = np.empty(len(merged), dtype=bool)
+    keep[0] = True
+    np.not_equal(merged[1:], merged[:-1], out=keep[1:])
+    return merged[keep]
+
+
+def _distinct_count(parts: list[np.ndarray]) -> int:
+    return len(sorted_distinct(parts))
+
+
 def _ascii(text: pd.Series) -> pd.Series:
     """The ASCII cells: a code is ASCII (CODE), so the shape tests need not read the others."""
     return text[np.asarray(pc.string_is_ascii(pa.array(text.array)), dtype=bool)]
@@ -116,7 +138,7 @@ def record_identifiers(chunks: Iterable[pd.DataFrame]) -> list[RecordIdentifier]
             continue
         if state.non_empty < MIN_ROWS or _measure_header(name):
             continue
-        distinct = len(np.unique(np.concatenate(state.hashes))) if state.hashes else 0
+        distinct = _distinct_count(state.hashes)  # and drops them
         distinct_share = distinct / state.non_empty
         sequence = state.integers == state.non_empty and state.high - state.low + 1 <= 1.5 * distinct
         code_share = 1.0 if sequence else state.code_like / max(state.shaped, 1)

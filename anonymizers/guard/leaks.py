@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from detectors.records import sorted_distinct
 from detectors.text import PYTHON_SPACES
 
 # Python's \s and the dashes U+2010–U+2015 written as characters, so pyarrow's RE2 runs it as Python's re would.
@@ -110,8 +111,7 @@ class InputIdentifiers:
             previous = self.by_source.get(source)
             tables = [*parts, previous[1]] if previous is not None else parts
             del parts
-            self.by_source[source] = (entity, np.unique(np.concatenate(tables)))
-            del tables
+            self.by_source[source] = (entity, sorted_distinct(tables))
         return self
 
     @property
