@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.records import sorted_distinct
+from detectors.records import sorted_distinct, text_hashes
 from detectors.text import PYTHON_SPACES
 
 # Python's \s and the dashes U+2010–U+2015 written as characters, so pyarrow's RE2 runs it as Python's re would.
@@ -55,14 +55,8 @@ def _hashes_of(text: pd.Series, shortest: int, distinct: bool = True) -> np.ndar
     text = text[text.str.len() >= shortest]
     if text.empty:
         return np.zeros(0, dtype=np.uint64)
-    found = _keys(text)
+    found = text_hashes(text)
     return np.unique(found) if distinct else found
-
-
-def _keys(text: pd.Series) -> np.ndarray:
-    """64-bit hashes of ``text``, cell by cell. Not categorized first: the texts hashed here are mostly
-    distinct, where pandas' factorize before hashing costs four times the hashing (same hashes)."""
-    return pd.util.hash_array(text.to_numpy(dtype=object), categorize=False)
 
 
 def _searchable_name(name: str) -> bool:
@@ -110,7 +104,6 @@ class InputIdentifiers:
             source, (entity, parts) = self.parts.popitem()
             previous = self.by_source.get(source)
             tables = [*parts, previous[1]] if previous is not None else parts
-            del parts
             self.by_source[source] = (entity, sorted_distinct(tables))
         return self
 
@@ -188,7 +181,7 @@ def search_chunk(chunk: pd.DataFrame, known: InputIdentifiers, prose: set[str],
         weights = np.bincount(codes, minlength=len(distinct))
         texts = pd.Series(distinct, dtype="string")
         cells = normalise(texts)
-        keys = _keys(cells)
+        keys = text_hashes(cells)
         parts: _Parts | None = None
         hits: dict[str, np.ndarray] = {}
         for source, (entity, table) in known.by_source.items():
@@ -222,7 +215,7 @@ class _Parts:
         """``texts`` as written (tokens) and ``cells``, the same texts normalised (digit runs)."""
         frame = texts.reset_index(drop=True)
         tokens = _findall(frame, TOKEN)
-        token_keys = _keys(normalise(tokens)) if len(tokens) else []
+        token_keys = text_hashes(normalise(tokens)) if len(tokens) else []
         runs = _findall(cells.reset_index(drop=True), DIGIT_RUN)
         # Runs longer than any identifier (SI37011419950813558901): their 18- and 11-digit windows too.
         long = runs[runs.str.len() > 19]
@@ -231,7 +224,7 @@ class _Parts:
                        for size in (18, 11) for k in range(len(run) - size + 1)]
             runs = pd.concat([runs, pd.Series([w for _, w in windows], index=[i for i, _ in windows],
                                               dtype=object)])
-        run_keys = _keys(runs) if len(runs) else []
+        run_keys = text_hashes(runs) if len(runs) else []
         keys = np.concatenate([np.asarray(token_keys, dtype=np.uint64), np.asarray(run_keys, dtype=np.uint64)])
         owner = np.concatenate([tokens.index.to_numpy(dtype=np.int64), runs.index.to_numpy(dtype=np.int64)])
         return cls(keys, owner, len(frame))
@@ -279,6 +272,6 @@ def holds_identifier(text: str, known: InputIdentifiers) -> bool:
     """Does ``text`` (a column name) hold one of the input's identifier values, whole or as a token?"""
     values = pd.Series([text], dtype="string")
     cells = normalise(values)
-    keys = _keys(cells)
+    keys = text_hashes(cells)
     parts = _Parts.of(values, cells)
     return any((_member(keys, table) | parts.hits(table)).any() for _entity, table in known.by_source.values())
