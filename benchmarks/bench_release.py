@@ -15,7 +15,8 @@ column; see bench_guard.py). Two measurements, each against the baseline ``panda
 
 - *whole process*: ``kaifang release SPEC --catalog DIR`` in a child process (the spec is the shipped
   social-insurance spec pointed at the generated file), CPU-seconds of the child and everything it
-  starts (its Prefect API server included), wall seconds and the largest child's peak RSS;
+  starts (its Prefect API server included), wall seconds and peak RSS (the largest process's high-water
+  mark and the whole tree's sampled sum);
 - *in process*: the pipeline's stage functions called here (no Prefect), per stage, as bench_guard.py
   runs them, plus publishing into a catalog with the files checked against their write-time facts.
 
@@ -77,25 +78,28 @@ def outcome(scratch: Path, catalog: str) -> str:
 
 def child(command: list[str], env: dict[str, str], cwd: Path, peak: list[float] | None = None,
           out: Path | None = None) -> tuple[float, float, int, float]:
-    """CPU-s (the child and all it waited for), wall s, exit code and peak RSS (MB: the largest of the
-    child and what it waited for, from wait4, so no other child of this process counts) of a command.
-    With ``peak``, its first item becomes the largest RSS sum of the child's process tree (MB); with
-    ``out``, the command's standard output goes there."""
+    """CPU-s (the child and all it waited for), wall s, exit code and peak RSS (MB) of a command.
+
+    The peak is the largest high-water mark (``VmHWM``) of any process in the child's tree, read from
+    /proc while it runs. Not wait4's ``ru_maxrss``: Linux carries that figure across fork and exec, so
+    a child started after this process held a large table reports this process's peak, not its own.
+    With ``peak``, its first item becomes the largest RSS sum of the child's whole process tree (MB);
+    with ``out``, the command's standard output goes there."""
     wall = time.perf_counter()
     stdout = out.open("wb") if out is not None else subprocess.DEVNULL
+    tree = [0.0] if peak is None else peak
+    high = [0.0]
     with stdout if out is not None else contextlib.nullcontext(), \
             subprocess.Popen(command, env=env, cwd=cwd, stdout=stdout, stderr=subprocess.DEVNULL) as run:
         stop = threading.Event()
-        watcher = threading.Thread(target=tree_peak_rss, args=(run.pid, stop, peak), daemon=True)
-        if peak is not None:
-            watcher.start()
+        watcher = threading.Thread(target=tree_peak_rss, args=(run.pid, stop, tree, high), daemon=True)
+        watcher.start()
         _, status, usage = os.wait4(run.pid, 0)  # this child's own usage, not every child's so far
         run.returncode = os.waitstatus_to_exitcode(status)
         stop.set()
-        if peak is not None:
-            watcher.join()
+        watcher.join()
     wall = time.perf_counter() - wall
-    return usage.ru_utime + usage.ru_stime, wall, run.returncode, usage.ru_maxrss / 1024
+    return usage.ru_utime + usage.ru_stime, wall, run.returncode, high[0]
 
 
 def whole_baseline(data: Path, scratch: Path) -> tuple[float, float]:
@@ -107,8 +111,8 @@ def whole_baseline(data: Path, scratch: Path) -> tuple[float, float]:
 
 def whole_process(data: Path, scratch: Path, runner: list[str] | None = None, catalog: str = "catalog",
                   peak: list[float] | None = None, warm: bool = False) -> tuple[float, float, float, int]:
-    """CPU-s, wall s and peak RSS (MB, of that release process; the baseline copy's does not count) of
-    ``kaifang release``; its exit code.
+    """CPU-s, wall s and peak RSS (MB, the largest process of the release's tree; the baseline copy's
+    does not count) of ``kaifang release``; its exit code.
 
     ``warm``: measure a second release in the same state folder, as a project's later releases run
     (Prefect's database migrated, jieba's dictionary cache written); else a fresh state folder."""
@@ -129,25 +133,43 @@ def whole_process(data: Path, scratch: Path, runner: list[str] | None = None, ca
     return cpu, wall, rss, code
 
 
-def tree_peak_rss(pid: int, stop: threading.Event, peak: list[float]) -> None:
-    """The largest sum of RSS (MB) over a process and all its descendants, sampled until ``stop``."""
+def tree_peak_rss(pid: int, stop: threading.Event, peak: list[float], high: list[float]) -> None:
+    """Sampled every 0.1 s until ``stop``: ``peak[0]`` becomes the largest sum of RSS (MB) over a process
+    and all its descendants, ``high[0]`` the largest high-water mark (VmHWM, MB) of any one of them.
+
+    The kernel keeps VmHWM per process image, so the last sample before a process ends holds its true
+    peak however short the spike; the tree sum is only as good as the sampling."""
     import psutil
 
     try:
         root = psutil.Process(pid)
     except psutil.NoSuchProcess:
         return
-    while not stop.wait(0.2):
+    while not stop.wait(0.1):
         total = 0
         try:
-            for process in [root, *root.children(recursive=True)]:
-                try:
-                    total += process.memory_info().rss
-                except psutil.NoSuchProcess:
-                    continue
+            processes = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
             return
+        for process in processes:
+            try:
+                total += process.memory_info().rss
+            except psutil.NoSuchProcess:
+                continue
+            high[0] = max(high[0], high_water_mb(process.pid))
         peak[0] = max(peak[0], total / 2**20)
+
+
+def high_water_mb(pid: int) -> float:
+    """A process's peak resident set so far (``VmHWM`` in /proc/PID/status), MB; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        pass
+    return 0.0
 
 
 def cluster_cpu(address: str | None) -> float:
@@ -237,10 +259,11 @@ def main() -> None:
         if args.workers or args.dask:
             compare_runners(data, scratch, args, proc_cpu, proc_wall)
             return
-        cpu, wall, rss, code = whole_process(data, scratch, warm=args.warm)
+        tree = [0.0]
+        cpu, wall, rss, code = whole_process(data, scratch, peak=tree, warm=args.warm)
         print(f"whole process  kaifang release: {cpu:8.1f} CPU-s ({cpu / proc_cpu:5.1f}× the copy process), "
-              f"{wall:7.1f} s wall ({wall / proc_wall:5.1f}×), peak RSS {rss:.0f} MB, exit {code}; "
-              f"{cpu / max(args.rows, 1) * 1e6:.0f} CPU-µs per row")
+              f"{wall:7.1f} s wall ({wall / proc_wall:5.1f}×), peak RSS {rss:.0f} MB (largest process; "
+              f"{tree[0]:.0f} MB all processes), exit {code}; {cpu / max(args.rows, 1) * 1e6:.0f} CPU-µs per row")
         if args.whole_only:
             return
         results = release(data, scratch / "run")
@@ -249,7 +272,8 @@ def main() -> None:
     print(f"in process (stage functions, no Prefect), decision: {verdict}")
     _, total_wall = print_stages(results, base_cpu)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"in-process wall {total_wall / base_wall:.1f}× the baseline; peak RSS {peak:.0f} MB")
+    print(f"in-process wall {total_wall / base_wall:.1f}× the baseline; peak RSS of this process "
+          f"{peak:.0f} MB (the in-process baseline copy included)")
 
 
 if __name__ == "__main__":

@@ -421,7 +421,9 @@ def _acceptable(doc: _Text, start: int, end: int) -> bool:
     # there a word jieba's own list files as a name is one, even a place or landmark (委托邵阳代为办理).
     tight = doc.role_before(start) and doc.cue_after(end)
     listed = dictionary_tag(word)
-    named = tight and len(word) <= 4 and _framable(word, listed) and _named_in_frame(word, listed)  # not 通知申请人携带
+    count = _jieba()[2].get(word) or 0  # how often jieba's corpus saw it as a word (0: not a word there)
+    # not 通知申请人携带: a word of five characters or more is no given name
+    named = tight and len(word) <= 4 and _framable(word, listed) and _named_in_frame(listed, count)
     if not _is_han(word) or not (named or is_person_name(word)):
         return False
     if word in not_names() and not named:
@@ -437,7 +439,7 @@ def _acceptable(doc: _Text, start: int, end: int) -> bool:
     tag = dictionary_tag(word) if in_dictionary(word) else "nr"
     # A rare dictionary word between a cue before and a cue after (委托游林代为办理) is a name: both
     # cues announce a person, and jieba lists rare words it has seen once or twice.
-    framed = doc.cue_before(start) and doc.cue_after(end) and (_jieba()[2].get(word) or 0) < (
+    framed = doc.cue_before(start) and doc.cue_after(end) and count < (
         FRAMED_WORD if tight and _framable(word, tag) else RARE_WORD)
     if not (named or framed or tag.startswith(NAME_TAGS) or (tag in ("ns", "nz") and doc.role_before(start))):
         return False
@@ -470,15 +472,15 @@ def _dotted_start(tokens: list[tuple[str, str, int]], first: int) -> int:
     return start
 
 
-def _named_in_frame(word: str, tag: str) -> bool:
+def _named_in_frame(tag: str, count: int) -> bool:
     """Whether a word that fills a tight frame (委托___代为办理) is a name whatever its frequency or lists.
 
     Only a person or an organisation can fill that slot, and organisations and kinds of people are nouns;
     so are names, but a noun (单位, 银行, 双方) there is far more often the noun. A word jieba files as a
     name, a place (委托宁阳代为办理: a city does not act for anyone) or a proper noun, an adjective
     (委托冷静代为办理), or one its dictionary does not hold as a word (卫健, 岳阳 as prefixes only), is
-    a name there."""
-    return tag.startswith(NAME_TAGS) or tag in FRAMED_NAME_TAGS or not _jieba()[2].get(word)
+    a name there. ``tag`` and ``count``: the word's jieba tag and corpus count."""
+    return tag.startswith(NAME_TAGS) or tag in FRAMED_NAME_TAGS or not count
 
 
 def _framable(word: str, tag: str) -> bool:

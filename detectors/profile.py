@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -86,6 +86,11 @@ class ColumnProfile:
     def primary(self) -> str | None:
         return self.entities[0].type if self.entities else None
 
+    def entity_counts(self) -> dict[str, dict[str, int]]:
+        """Cells per entity type: ``evidence`` (every entity with a raw, validated cell) and ``present``
+        (those the column as a whole is judged to hold), most cells first. Counts only, never values."""
+        return {"evidence": _counts(self.evidence), "present": _counts(self.entities)}
+
 
 @dataclass(frozen=True)
 class TableProfile:
@@ -97,6 +102,13 @@ class TableProfile:
             if column.name == name:
                 return column
         raise KeyError(f"no column named {name!r} in the profile")
+
+    def entity_counts(self, min_share: float) -> EntityCounts:
+        """Every uniquely named column's ``entity_counts``, for a reader of the same table that would
+        otherwise profile it again (the quality gate after the guard); ``min_share``: the one profiled with."""
+        names = [c.name for c in self.columns]
+        return EntityCounts(min_share=min_share, columns={
+            c.name: c.entity_counts() for c in self.columns if names.count(c.name) == 1})
 
     def to_dict(self) -> dict:
         return {
@@ -114,6 +126,24 @@ class TableProfile:
                 for c in self.columns
             ],
         }
+
+
+@dataclass(frozen=True)
+class EntityCounts:
+    """A profiled table's entity counts per column (``ColumnProfile.entity_counts``), with the share
+    the profile judged presence at: only a reader judging at the same share may use them."""
+
+    min_share: float
+    columns: dict[str, dict[str, dict[str, int]]]
+
+    def of(self, column: str, min_share: float) -> dict[str, dict[str, int]] | None:
+        """The counts of ``column`` if it was profiled and judged at ``min_share``, else None."""
+        return self.columns.get(column) if min_share == self.min_share else None
+
+
+def _counts(items: Sequence[EntityEvidence]) -> dict[str, int]:
+    counts = {str(e.type): int(e.matches) for e in items if e.matches > 0}
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 @dataclass

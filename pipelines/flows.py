@@ -258,14 +258,15 @@ def quality_options(loaded: LoadedSpec, policy: Policy, plan: list, previous: Re
 
 @_stage_task("validate", rows=lambda result: result[0].rows)
 def validate_task(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, files: stages.WorkFiles,
-                  store: CatalogStore):
-    """The quality gate on the output, typed by a first pass and validated chunk by chunk (never whole)."""
+                  store: CatalogStore, profiled=None):
+    """The quality gate on the output, typed by a first pass and validated chunk by chunk (never whole);
+    `profiled`: the guard's entity counts of the same output."""
     def run():
         from quality import validate_release_chunks
 
         table, columns = published_table(files.output, record.plan)
         summary = validate_release_chunks(table.source, dataset_id=loaded.spec.id, types=table.kinds,
-                                          docs_dir=files.staged / "quality",
+                                          docs_dir=files.staged / "quality", profiled=profiled,
                                           **quality_options(loaded, policy, record.plan, store.latest(loaded.spec.id)))
         return table, columns, summary
 
@@ -315,11 +316,13 @@ def _content_key(record: ReleaseRecord, loaded: LoadedSpec, policy_sha: str, key
 
 
 def assess(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, policy_sha: str, files: stages.WorkFiles,
-           key: bytes | None, profile) -> None:
+           key: bytes | None, profile):
     """desensitize → guard for the spec's target class, filling the record's figures, decision and evaluation.
 
     Needs the extract in `files.raw`, its profile and the plan in the record; publishes nothing (the
     periodic reassessment runs it with a more open target to see whether a dataset would now qualify).
+    Returns the guard's entity counts of the output (`detectors.profile.EntityCounts`, or None), which
+    the quality gate reuses instead of profiling the same output again.
     """
     spec = loaded.spec
     target = spec.open_class.effective_target
@@ -336,6 +339,7 @@ def assess(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, policy_sha
     verdict = verify_task(loaded, files, record, profile, policy, policy_sha, k)
     record.decision, record.evaluation = verdict.decision, verdict.evaluation
     record.residual_findings, record.risk_after = verdict.residual, verdict.risk_after
+    return verdict.output_entities
 
 
 def _approved(record: ReleaseRecord, latest: ReleaseRecord | None, policy: Policy, request: ApprovalRequest) -> bool:
@@ -392,7 +396,7 @@ def _run_stages(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, polic
         return record
 
     target = spec.open_class.effective_target
-    assess(record, loaded, policy, policy_sha, files, key, profile)
+    profiled = assess(record, loaded, policy, policy_sha, files, key, profile)
     assert record.decision is not None
     if record.decision.published_class == "not_open" and target.value != "not_open":
         record.status = "refused"
@@ -401,7 +405,7 @@ def _run_stages(record: ReleaseRecord, loaded: LoadedSpec, policy: Policy, polic
         return record
     if record.decision.published_class == "not_open":
         return publish_task(record, None, files, store, spec.outputs)
-    table, record.columns, record.quality = validate_task(record, loaded, policy, files, store)
+    table, record.columns, record.quality = validate_task(record, loaded, policy, files, store, profiled)
     if not record.quality.passed:
         record.status, record.failed_stage = "refused", "validate"
         record.failure = "quality gate: " + "; ".join(record.quality.failed_critical)

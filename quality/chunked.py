@@ -129,6 +129,7 @@ class Aggregates:
         self.broken: set[int] = set()  # checks naming a column the table does not have
         self.positions: dict[int, list[int]] = {}
         self.entities: dict[int, dict] = {}
+        self.profiled = None  # detectors' EntityCounts of this same table, when a caller already has them
 
     def add(self, chunk: pd.DataFrame) -> None:
         self.columns = self.columns if self.columns is not None else [str(c) for c in chunk.columns]
@@ -169,7 +170,10 @@ class Aggregates:
 
     def profile_entities(self, source: Source) -> None:
         """Residual identifiers: each checked column profiled over its own chunks, as `detectors` would
-        profile the whole column (one column at a time, counts summed and presence judged at the end)."""
+        profile the whole column (one column at a time, counts summed and presence judged at the end).
+
+        A column ``profiled`` already holds (the guard profiled this same output at the same share) is
+        not profiled again: the counts are the same detectors' over the same cells."""
         from quality.privacy import column_entities_chunks
 
         done: dict[tuple[str, float], dict] = {}
@@ -178,6 +182,9 @@ class Aggregates:
                 continue
             column = check.kwargs["column"]
             share = float(check.kwargs.get("min_share", 0.5))
+            known = self.profiled.of(column, share) if self.profiled is not None else None
+            if known is not None:
+                done[column, share] = known
             if (column, share) not in done:
                 done[column, share] = column_entities_chunks((c[column] for c in source([column])), share)
             self.entities[index] = done[column, share]

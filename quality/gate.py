@@ -74,8 +74,11 @@ def validate_release_chunks(
     A table of one chunk is validated exactly as `validate_release` validates it. A larger one is never
     loaded: GX validates each chunk for the row-wise checks and evaluates the others on aggregates
     (`quality.chunked`), and the Data Docs hold one result for the release. `types`: the published
-    types when the caller knows them (else a first pass works them out). Options as `validate_release`.
+    types when the caller knows them (else a first pass works them out). `profiled`: detectors'
+    `EntityCounts` of this same table when the caller has profiled it (the guard has), so that the
+    residual-identifier checks do not profile it again. Other options as `validate_release`.
     """
+    profiled = options.pop("profiled", None)
     chunks = source()
     first, second = next(chunks, None), next(chunks, None)
     if second is None:
@@ -92,7 +95,7 @@ def validate_release_chunks(
     types = dict(types) if types is not None else published_types_of(table_frame(c) for c in source())
     checks = plan_checks(pd.DataFrame(columns=names), types=types, now=now, **options)
     aggregates = Aggregates(checks)
-    aggregates.types = types
+    aggregates.types, aggregates.profiled = types, profiled
     results = run_checks_chunked(source, checks, aggregates, suite_name=dataset_id, run_time=now, docs_dir=docs_dir)
     return _summary(checks, results, aggregates.rows, names, docs_dir)
 

@@ -34,16 +34,7 @@ def column_entities_chunks(parts: Iterable[pd.Series], min_share: float = 0.5) -
 
     frames = (part.reset_index(drop=True).to_frame(name=str(part.name)) for part in parts)
     profile = profile_chunks(frames, lexicon=_lexicon(), min_share=min_share)
-    found = profile.columns[0]
-    return {
-        "evidence": _counts(found.evidence),
-        "present": _counts(found.entities),
-    }
-
-
-def _counts(items: Sequence) -> dict[str, int]:
-    counts = {str(e.type): int(e.matches) for e in items if e.matches > 0}
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    return profile.columns[0].entity_counts()
 
 
 @lru_cache(maxsize=1)

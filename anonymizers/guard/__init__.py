@@ -25,12 +25,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from anonymizers.guard.rules import CURABLE_BASIS, TOKEN_ACTIONS, ClassRules, GuardRules
 from catalog.record import ColumnFinding, ColumnPlan, Decision, Evaluation, RiskFigures, Waiver
 from detectors import vocabulary
+
+if TYPE_CHECKING:
+    from detectors.profile import EntityCounts
 
 Chunks = Callable[..., Iterator[pd.DataFrame]]  # called with an optional list of columns
 
@@ -43,6 +47,9 @@ class Verdict:
     evaluation: Evaluation
     residual: list[ColumnFinding] = field(default_factory=list)
     risk_after: RiskFigures | None = None
+    # What the guard's profile of the output found per column (counts, no value): the quality gate's
+    # residual-identifier checks read the same output with the same detectors and reuse it.
+    output_entities: EntityCounts | None = None
 
 
 def risk_figures(chunks: Chunks, quasi_identifiers: Sequence[str]) -> RiskFigures | None:

@@ -397,7 +397,8 @@ class Assessment:
         checks.extend(c for c in (self.leak_search(), self.mask_strength()) if c is not None)
         decision = _decision(rules, checks, self.waivers)
         return Verdict(decision=decision, evaluation=evaluation(self, checks, decision), residual=self.residual,
-                       risk_after=self.risk_after)
+                       risk_after=self.risk_after,
+                       output_entities=self.output_profile.entity_counts(self.rules.min_share))
 
 
 _TOKEN_ENTITIES = ("CN_RESIDENT_ID", "CN_HMT_RESIDENCE_PERMIT", "CN_FOREIGNER_PR_ID", "PHONE_NUMBER",

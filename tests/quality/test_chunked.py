@@ -93,3 +93,38 @@ def test_chunked_data_docs_are_one_result_without_values(tmp_path):
         assert value not in pages
     # every check of the plan is in the one result
     assert "expect_compound_columns_to_be_k_anonymous" in pages or "k-anonymity" in pages
+
+
+def guard_counts(frame: pd.DataFrame, min_share: float = 0.5):
+    """What the guard hands the gate: its profile of the output file (all text) over chunks of it."""
+    from detectors import load_lexicon, profile_chunks
+
+    text = frame.astype("string")
+    return profile_chunks(chunked(text, 13)(), lexicon=load_lexicon(), min_share=min_share).entity_counts(min_share)
+
+
+def test_the_guards_profile_of_the_same_output_gives_the_same_verdict(tmp_path):
+    frame = table()
+    alone = validate_release_chunks(chunked(frame, 25), **OPTIONS)
+    reused = validate_release_chunks(chunked(frame, 25), profiled=guard_counts(frame), **OPTIONS)
+    assert figures(reused) == figures(alone)
+    assert any(o.column == "备注" and not o.success and "PHONE_NUMBER" in o.message for o in alone.outcomes)
+
+
+def test_the_gate_profiles_a_column_only_when_no_counts_at_its_share_are_given(monkeypatch):
+    import quality.privacy
+
+    calls: list[str] = []
+    profile_alone = quality.privacy.column_entities_chunks
+
+    def counted(parts, min_share=0.5):
+        parts = list(parts)
+        calls.append(str(parts[0].name))
+        return profile_alone(parts, min_share)
+
+    monkeypatch.setattr(quality.privacy, "column_entities_chunks", counted)
+    frame = table()
+    validate_release_chunks(chunked(frame, 25), profiled=guard_counts(frame), **OPTIONS)
+    assert calls == []
+    validate_release_chunks(chunked(frame, 25), profiled=guard_counts(frame, min_share=0.9), **OPTIONS)
+    assert "备注" in calls  # counts judged at another share are not this check's
