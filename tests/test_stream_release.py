@@ -109,3 +109,29 @@ def test_peak_memory_follows_the_chunk_not_the_table(tmp_path, monkeypatch):
     large = traced_peak(plain_output(tmp_path, 24_000), tmp_path / "large")
     # Four times the rows; a whole-table path would need about four times the memory.
     assert large < 2.0 * small, (small / 2**20, large / 2**20)
+
+
+def test_the_gate_reusing_the_guards_counts_reaches_the_verdict_it_reaches_alone(released, tmp_path, monkeypatch):
+    """The guard profiles the output file; the gate's residual-identifier checks read the same cells
+    typed. Handing the gate the guard's counts (as the flow does) must not change a single outcome."""
+    from pipelines.flows import quality_options
+    from pipelines.guarding import guard_rules
+    from pipelines.publish import published_table
+    from quality import validate_release_chunks
+
+    monkeypatch.setattr(extract, "CHUNK_ROWS", 300)  # several chunks: the path that uses the counts
+    loaded, policy, plan, files = released
+    _, policy_sha = load_policy(ROOT / "configs" / "policy.yaml")
+    profile = stages.detect(files.raw, policy.min_share)
+    rows = sum(len(c) for c in extract.read_chunks(files.raw))
+    verdict = stages.guard(files, profile, plan, guard_rules(loaded.spec, policy, policy_sha, rows), rows, 0, None)
+    assert verdict.output_entities is not None and verdict.output_entities.min_share == policy.min_share
+
+    def gate(**extra):
+        table, _ = published_table(files.output, plan)
+        return validate_release_chunks(table.source, dataset_id=loaded.spec.id, types=table.kinds,
+                                       **quality_options(loaded, policy, plan, None), **extra)
+
+    alone, reused = gate(), gate(profiled=verdict.output_entities)
+    assert [o.model_dump() for o in reused.outcomes] == [o.model_dump() for o in alone.outcomes]
+    assert any(o.expectation.endswith("raw_identifier") for o in alone.outcomes)
