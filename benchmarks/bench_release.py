@@ -25,7 +25,7 @@ With ``--workers N`` or ``--dask ADDRESS`` the whole-process release runs twice,
 the desensitize parts on Dask (``kaifang release --workers N`` / ``--dask ADDRESS``), against the same
 baseline; CPU-seconds then include the worker processes (a local cluster's are descendants of the child;
 an existing cluster's are read from its workers before and after), RSS is the peak of the whole process
-tree's sum, sampled every 0.2 s, and both runs' verdicts (decision and checks) and published data files
+tree's sum, sampled every 0.1 s, and both runs' verdicts (decision and checks) and published data files
 are compared.
 """
 
