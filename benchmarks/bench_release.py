@@ -7,6 +7,7 @@ Run from the repository root (one command; the table is generated once and cache
     .venv/bin/python benchmarks/bench_release.py --rows 10 --whole-only      # the fixed cost, first release
     .venv/bin/python benchmarks/bench_release.py --rows 10 --whole-only --warm   # …a project's later releases
     .venv/bin/python benchmarks/bench_release.py --spec configs/datasets/cultural-venues.yaml  # small, published
+    .venv/bin/python benchmarks/bench_release.py --rows 10 --server   # the fixed cost against a running server
     .venv/bin/python benchmarks/bench_release.py --rows 100000 --workers 2   # single process vs 2 local workers
     .venv/bin/python benchmarks/bench_release.py --rows 100000 --dask tcp://HOST:8786   # vs an existing cluster
 
@@ -36,11 +37,13 @@ import contextlib
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -241,23 +244,27 @@ def publish_in_process(work: Path) -> tuple[float, float]:
     return time.process_time() - cpu, time.perf_counter() - wall
 
 
-def spec_release(spec: Path) -> None:
+def spec_release(spec: Path, server: bool = False) -> None:
     """The fixed cost of a small release that publishes: a shipped spec as it is, warm state, fresh catalog.
 
     The 10-row social-insurance table is refused at verify (every record is unique), so it never pays
-    for validation (Great Expectations) and publishing; a shipped sample that publishes does."""
+    for validation (Great Expectations) and publishing; a shipped sample that publishes does. With
+    ``server``, against a running Prefect server, whose CPU during the release is added."""
     from pipelines.extract import detect_encoding
     from pipelines.spec import load_spec
 
     loaded = load_spec(spec)
     source = loaded.resolve(loaded.spec.source.file.path)
-    with tempfile.TemporaryDirectory() as scratch_dir:
+    with tempfile.TemporaryDirectory() as scratch_dir, contextlib.ExitStack() as stack:
         scratch = Path(scratch_dir)
         code = (f"import pandas as pd; pd.read_csv({str(source)!r}, dtype='string', "
                 f"encoding={detect_encoding(source)!r}).to_parquet({str(scratch / 'c.parquet')!r})")
         proc_cpu, proc_wall, _, _ = child([sys.executable, "-c", code], dict(os.environ), scratch)
         env = {**os.environ, "KAIFANG_PSEUDONYM_KEY": BENCH_KEY, "KAIFANG_STATE": str(scratch / "state")}
         env.pop("PREFECT_API_URL", None)
+        server_cpu: Callable[[], float] = lambda: 0.0  # noqa: E731 - no server of its own
+        if server:
+            env["PREFECT_API_URL"], server_cpu = stack.enter_context(prefect_server(scratch))
         kaifang = Path(sys.executable).with_name("kaifang")
 
         def command(catalog: str) -> list[str]:
@@ -265,12 +272,85 @@ def spec_release(spec: Path) -> None:
                     "--policy", str(ROOT / "configs" / "policy.yaml"), "--json"]
 
         child(command("first"), env, scratch)  # migrates Prefect's database, writes jieba's cache
-        tree = [0.0]
+        tree, before = [0.0], server_cpu()
         cpu, wall, code_, rss = child(command("catalog"), env, scratch, tree, scratch / "catalog.json")
+        cpu += server_cpu() - before
+        where = "against a running Prefect server (its CPU included)" if server else "its own temporary server"
         print(f"{spec.name}: copy of its source as a process {proc_cpu:.2f} CPU-s; "
-              f"release ({outcome(scratch, 'catalog')}), warm state, fresh catalog: {cpu:.1f} CPU-s "
+              f"release ({outcome(scratch, 'catalog')}), warm state, fresh catalog, {where}: {cpu:.1f} CPU-s "
               f"({cpu / proc_cpu:.1f}× the copy), {wall:.1f} s wall, peak RSS {rss:.0f} MB (largest process; "
               f"{tree[0]:.0f} MB all processes), exit {code_}")
+
+
+@contextlib.contextmanager
+def prefect_server(scratch: Path) -> Iterator[tuple[str, Callable[[], float]]]:
+    """A Prefect server of its own (``prefect server start``, fresh home, a free port), as a data office
+    that schedules releases runs one; yields its API address and a function giving its CPU-s so far."""
+    import socket
+    import urllib.request
+
+    import psutil
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PREFECT_HOME": str(scratch / "server-home"), "PREFECT_UI_ENABLED": "false"}
+    env.pop("PREFECT_API_URL", None)
+    prefect = Path(sys.executable).with_name("prefect")
+    server = subprocess.Popen([str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                with urllib.request.urlopen(f"{api}/health", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("the Prefect server did not start") from None
+                time.sleep(1)
+
+        def used() -> float:
+            total = 0.0
+            root = psutil.Process(server.pid)
+            for process in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    times = process.cpu_times()
+                    total += times.user + times.system
+            return total
+
+        yield api, used
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def server_release(data: Path, scratch: Path, proc_cpu: float) -> None:
+    """The release against a running Prefect server instead of a temporary one of its own: the second
+    of two releases in the same state, with the server's CPU during it added to the release's."""
+    with prefect_server(scratch) as (api, server_cpu):
+        os.environ["PREFECT_API_URL"] = api
+        try:
+            spec = bench_spec(data, "server")
+            env = {**os.environ, "KAIFANG_PSEUDONYM_KEY": BENCH_KEY, "KAIFANG_STATE": str(scratch / "state-server")}
+            kaifang = Path(sys.executable).with_name("kaifang")
+            command = [str(kaifang), "release", str(spec), "--catalog", str(scratch / "catalog"),
+                       "--policy", str(ROOT / "configs" / "policy.yaml"), "--json"]
+            try:
+                child(command, env, scratch)
+                shutil.rmtree(scratch / "catalog")  # a fresh catalog: released again, not "unchanged"
+                before = server_cpu()
+                cpu, wall, code, rss = child(command, env, scratch, None, scratch / "catalog.json")
+                served = server_cpu() - before
+            finally:
+                spec.unlink(missing_ok=True)
+        finally:
+            os.environ.pop("PREFECT_API_URL", None)
+    print(f"  catalog: {outcome(scratch, 'catalog')}")
+    print(f"against a running Prefect server: release {cpu:.1f} CPU-s + server {served:.1f} CPU-s = "
+          f"{cpu + served:.1f} CPU-s ({(cpu + served) / proc_cpu:.1f}× the copy process), {wall:.1f} s wall, "
+          f"peak RSS {rss:.0f} MB, exit {code}")
 
 
 def main() -> None:
@@ -282,9 +362,12 @@ def main() -> None:
                         help="also release with the desensitize parts on a local cluster of N workers")
     parser.add_argument("--dask", metavar="ADDRESS", help="also release on this existing Dask cluster")
     parser.add_argument("--spec", type=Path, help="instead: release this spec as it is (warm state, fresh catalog)")
+    parser.add_argument("--server", action="store_true",
+                        help="against a running Prefect server of its own instead of the release's temporary one "
+                             "(with --rows or --spec; warm state, fresh catalog)")
     args = parser.parse_args()
     if args.spec is not None:
-        spec_release(args.spec.resolve())
+        spec_release(args.spec.resolve(), args.server)
         return
     data = table(args.rows)
     with tempfile.TemporaryDirectory() as scratch_dir:
@@ -295,6 +378,9 @@ def main() -> None:
               f"{base_wall:.2f} s; as a process {proc_cpu:.2f} CPU-s, {proc_wall:.2f} s")
         if args.workers or args.dask:
             compare_runners(data, scratch, args, proc_cpu, proc_wall)
+            return
+        if args.server:
+            server_release(data, scratch, proc_cpu)
             return
         tree = [0.0]
         cpu, wall, rss, code = whole_process(data, scratch, peak=tree, warm=args.warm)
