@@ -37,7 +37,6 @@ import contextlib
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -323,34 +322,11 @@ def prefect_server(scratch: Path) -> Iterator[tuple[str, Callable[[], float]]]:
         yield api, used
     finally:
         server.terminate()
-        server.wait(timeout=60)
-
-
-def server_release(data: Path, scratch: Path, proc_cpu: float) -> None:
-    """The release against a running Prefect server instead of a temporary one of its own: the second
-    of two releases in the same state, with the server's CPU during it added to the release's."""
-    with prefect_server(scratch) as (api, server_cpu):
-        os.environ["PREFECT_API_URL"] = api
         try:
-            spec = bench_spec(data, "server")
-            env = {**os.environ, "KAIFANG_PSEUDONYM_KEY": BENCH_KEY, "KAIFANG_STATE": str(scratch / "state-server")}
-            kaifang = Path(sys.executable).with_name("kaifang")
-            command = [str(kaifang), "release", str(spec), "--catalog", str(scratch / "catalog"),
-                       "--policy", str(ROOT / "configs" / "policy.yaml"), "--json"]
-            try:
-                child(command, env, scratch)
-                shutil.rmtree(scratch / "catalog")  # a fresh catalog: released again, not "unchanged"
-                before = server_cpu()
-                cpu, wall, code, rss = child(command, env, scratch, None, scratch / "catalog.json")
-                served = server_cpu() - before
-            finally:
-                spec.unlink(missing_ok=True)
-        finally:
-            os.environ.pop("PREFECT_API_URL", None)
-    print(f"  catalog: {outcome(scratch, 'catalog')}")
-    print(f"against a running Prefect server: release {cpu:.1f} CPU-s + server {served:.1f} CPU-s = "
-          f"{cpu + served:.1f} CPU-s ({(cpu + served) / proc_cpu:.1f}× the copy process), {wall:.1f} s wall, "
-          f"peak RSS {rss:.0f} MB, exit {code}")
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def main() -> None:
@@ -370,6 +346,13 @@ def main() -> None:
         spec_release(args.spec.resolve(), args.server)
         return
     data = table(args.rows)
+    if args.server:  # the generated table's spec, released as --spec releases a shipped one
+        spec = bench_spec(data, "server")
+        try:
+            spec_release(spec, server=True)
+        finally:
+            spec.unlink(missing_ok=True)
+        return
     with tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
         base_cpu, base_wall = baseline(data, scratch / "copy.parquet")
@@ -378,9 +361,6 @@ def main() -> None:
               f"{base_wall:.2f} s; as a process {proc_cpu:.2f} CPU-s, {proc_wall:.2f} s")
         if args.workers or args.dask:
             compare_runners(data, scratch, args, proc_cpu, proc_wall)
-            return
-        if args.server:
-            server_release(data, scratch, proc_cpu)
             return
         tree = [0.0]
         cpu, wall, rss, code = whole_process(data, scratch, peak=tree, warm=args.warm)
