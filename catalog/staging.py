@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from catalog.json_rows import json_records
 from catalog.record import PublishedColumn
 from catalog.written import WrittenFile
 from detectors.text import PYTHON_SPACES
@@ -211,12 +212,10 @@ class _JsonWriter:
         self.sink.write(b"[")
 
     def write(self, frame: pd.DataFrame, text: pd.DataFrame, fixes: CellFixes) -> None:
-        rows = json.loads(text.to_json(orient="records", force_ascii=False))
-        if not rows:
+        if not len(text):
             return
-        body = json.dumps(rows, ensure_ascii=False)[1:-1]  # the items of one array, as json.dumps joins them
-        self.sink.write(((", " if not self.first else "") + body).encode("utf-8"))
-        self.sink.rows += len(rows)
+        self.sink.write((b", " if not self.first else b"") + json_records(text))
+        self.sink.rows += len(text)
         self.first = False
 
     def close(self, names: list[str]) -> None:

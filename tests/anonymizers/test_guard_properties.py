@@ -31,6 +31,19 @@ def test_class_sizes_summed_over_chunks_equal_the_whole_table_count(data, chunk)
         assert counter.sizes_of(row_keys(frame, ["a", "b"])).tolist() == class_sizes(frame, ["a", "b"]).tolist()
 
 
+@given(rows, st.integers(1, 7))
+def test_a_rows_key_does_not_depend_on_the_rows_beside_it(data, chunk):
+    """Keys hash each chunk's distinct values: a value must hash alike whatever else its chunk holds."""
+    from anonymizers.classes import row_keys
+
+    frame = pd.DataFrame(data, columns=["a", "b"], dtype="object")
+    whole = row_keys(frame, ["a", "b"]).tolist()
+    pieces = [row_keys(frame.iloc[start:start + chunk], ["a", "b"]).tolist() for start in range(0, len(frame), chunk)]
+    assert [key for piece in pieces for key in piece] == whole
+    one_by_one = [row_keys(frame.iloc[[i]], ["a", "b"]).tolist()[0] for i in range(len(frame))]
+    assert one_by_one == whole
+
+
 @given(rows)
 def test_missing_cells_of_every_kind_are_one_value(data):
     frame = pd.DataFrame(data, columns=["a", "b"], dtype="object")
