@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from detectors import heap
 from detectors.names import CUE_WORDS, HAN, is_person_name, surnames
 
 NOT_NAMES_FILE = Path(__file__).with_name("not_names.txt")
@@ -165,7 +166,9 @@ def _jieba():
     import jieba.posseg
 
     jieba.initialize()
-    return _remembering(jieba.posseg.dt), jieba.posseg.dt.word_tag_tab, jieba.dt.FREQ
+    tables = _remembering(jieba.posseg.dt), jieba.posseg.dt.word_tag_tab, jieba.dt.FREQ
+    heap.settle()
+    return tables
 
 
 def _remembering(shared):  # noqa: ANN001, ANN202 - jieba's POSTokenizer has no type hints

@@ -36,6 +36,7 @@ import regex
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, PatternRecognizer, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
+from detectors import heap
 from detectors.nlp import LANGUAGE, BlankChineseNlpEngine
 from detectors.persons import canonical_person_spans, digit_canonical, person_hint
 from detectors.recognizers import ChineseNameRecognizer
@@ -81,6 +82,7 @@ def get_analyzer() -> AnalyzerEngine:
                         context_suffix_count=2,
                     ),
                 )
+                heap.settle()
     return _ENGINE
 
 
@@ -164,6 +166,7 @@ def superset_re2(pattern: str) -> str | None:
     """An RE2 pattern that finds a match in every text where ``pattern`` (Python ``regex``, no flags) does.
 
     Look-arounds and anchors are dropped (a zero-width test removed can only let more texts through),
+    except a look-behind that opens the pattern, which becomes the group it tests (it must precede the match),
     ``\\d`` becomes ``\\p{Nd}`` and ``\\s`` every Unicode space, as Python reads them on text. pyarrow runs
     the result over a whole batch in C, so a pattern is searched only in the texts that may hold it.
     None when the pattern uses what this translation does not know (then every text is searched).
@@ -210,6 +213,11 @@ def superset_re2(pattern: str) -> str | None:
             end = _group_end(pattern, i)
             if end is None or dropped(end):
                 return None
+            # A text holding a match of (?<=X)Y at the very start of the pattern also holds XY: the
+            # test is kept as a plain group, so a number after a lexicon word is not searched after every digit.
+            behind = superset_re2(pattern[i + 4 : end - 1]) if pattern.startswith("(?<=", i) and not out else None
+            if behind is not None:
+                out.append(f"(?:{behind})")
             i = end
             continue
         if char == "(" and pattern.startswith("(?", i) and not pattern.startswith(("(?:", "(?P<"), i):
