@@ -5,9 +5,13 @@ Importing this package does not import Great Expectations (seconds, hundreds of 
 loading a stored Kaifang suite).
 """
 
-from quality.gate import validate_release, validate_release_chunks
-from quality.model import Check, PreviousRelease
-from quality.types import PUBLISHED_TYPES, published_type, published_types
+from quality.gx_loading import defer_scipy_stats
+
+defer_scipy_stats()  # before any GX import (ours are in functions and in quality.expectations)
+
+from quality.gate import validate_release, validate_release_chunks  # noqa: E402
+from quality.model import Check, PreviousRelease  # noqa: E402
+from quality.types import PUBLISHED_TYPES, published_type, published_types  # noqa: E402
 
 __all__ = [
     "PUBLISHED_TYPES",
