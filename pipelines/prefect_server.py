@@ -42,11 +42,14 @@ _PORT_IN_USE = 3  # uvicorn's exit code when it cannot bind (another process too
 # Set for the temporary server only: what Prefect's ephemeral mode sets (no UI; ephemeral services only),
 # plus what a server that lives for one command never needs. Block types are registered by a server
 # that keeps running (`prefect server start`); no automation is defined, so neither triggers nor actions run.
+# Memoizing block registration is off too: it is not skipped when registration is, and it imports every
+# installed Prefect collection (prefect-dask with dask and distributed: 0.7-1 CPU-s) to hash their blocks.
 SERVER_ENV = {
     "PREFECT_UI_ENABLED": "false",
     "PREFECT__SERVER_EPHEMERAL": "1",
     "PREFECT__SERVER_FINAL": "1",
     "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
+    "PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false",
     "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
     "PREFECT_SERVER_SERVICES_EVENT_LOGGER_ENABLED": "false",
     "PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "false",

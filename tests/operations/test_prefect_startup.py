@@ -85,3 +85,20 @@ def test_a_signal_stops_the_temporary_server(tmp_path, signum):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+
+
+def test_the_temporary_server_registers_no_blocks_and_loads_no_collections_to_memoize_them(tmp_path, monkeypatch):
+    """Prefect memoizes block registration even when registration is off: it imports every installed
+    collection (prefect-dask, dask, distributed) to hash their blocks and writes the hash to its memo
+    store. The temporary server does neither, so a fresh home holds only its database once it answers."""
+    from pipelines.prefect_server import TemporaryServer
+
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "home"))
+    server = TemporaryServer()
+    server.launch()
+    try:
+        server.wait_ready(240)
+        written = sorted(p.name for p in (tmp_path / "home").iterdir())
+    finally:
+        server.stop()
+    assert "memo_store.toml" not in written and "prefect.db" in written
