@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import codecs
-import csv
 import datetime
 import hashlib
 import json
@@ -24,6 +23,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from pipelines.csv_source import csv_chunks
 
 CHUNK_ROWS_ENV = "KAIFANG_CHUNK_ROWS"
 
@@ -40,8 +41,6 @@ def _chunk_rows() -> int:
 
 CHUNK_ROWS = _chunk_rows()
 _READ_BLOCK = 1 << 20
-# Remarks and descriptions can be long; the csv module's default cap (128 KiB) would misreport them.
-csv.field_size_limit(64 << 20)
 
 
 class SourceError(ValueError):
@@ -121,41 +120,10 @@ def _first_undecodable_offset(path: Path, encoding: str) -> int | None:
 
 
 def _csv_chunks(path: Path, encoding: str, delimiter: str | None) -> Iterator[pd.DataFrame]:
-    """Rows checked one by one against the header: pandas would silently turn a ragged file's
-    first column into an index (one extra field) or pad short rows with blanks."""
+    """Rows checked against the header (`pipelines.csv_source`): pandas would silently turn a ragged
+    file's first column into an index (one extra field) or pad short rows with blanks."""
     sep = delimiter or _sniff_delimiter(path, encoding)
-    with path.open(encoding=encoding, newline="") as handle:
-        reader = csv.reader(handle, delimiter=sep)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise SourceError("the file is empty") from None
-        except csv.Error:
-            raise SourceError("the file is not a well-formed CSV table (line 1)") from None
-        width = len(header)
-        rows: list[list[str]] = []
-        yielded = False
-        try:
-            for row in reader:
-                if not row:
-                    continue
-                if len(row) != width:
-                    raise SourceError(
-                        f"ragged rows: line {reader.line_num} has {len(row)} fields, the header has {width}"
-                    )
-                rows.append(row)
-                if len(rows) == CHUNK_ROWS:
-                    yield _text_frame(rows, header)
-                    rows, yielded = [], True
-        except csv.Error:
-            raise SourceError(f"the file is not a well-formed CSV table (line {reader.line_num})") from None
-        if rows or not yielded:
-            yield _text_frame(rows, header)
-
-
-def _text_frame(rows: list[list[str]], header: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=_dedupe(header), dtype="string")
-    return frame.replace("", pd.NA)
+    yield from csv_chunks(path, encoding, sep, CHUNK_ROWS, SourceError, _dedupe)
 
 
 def _dedupe(header: list[str]) -> list[str]:
