@@ -175,20 +175,34 @@ class _Stats:
         return len(self.distinct) / self.sampled if self.sampled else 0.0
 
 
-def _cleaned(raw: pd.Series, pattern: str | None, upper: bool) -> pd.Series:
-    """Separators removed and letters upper-cased, touching only the cells that need it."""
-    out = raw
+def _cleaned(raw: pd.Series, pattern: str | None, upper: bool, touched: np.ndarray) -> pd.Series:
+    """Separators removed and letters upper-cased, touching only the cells that need it: those
+    ``touched`` (see :data:`_TOUCHED`), then those the rule's own pattern finds."""
+    index = np.flatnonzero(touched)
+    if not len(index) or not (pattern or upper):
+        return raw
+    subset = raw.iloc[index]
+    out = subset
     if pattern:
-        has = raw.str.contains(pattern, regex=True).to_numpy(dtype=bool)
+        has = subset.str.contains(pattern, regex=True).to_numpy(dtype=bool)
         if has.any():
-            out = raw.copy()
-            out[has] = raw[has].str.replace(pattern, "", regex=True)
+            out = subset.copy()
+            out[has] = subset[has].str.replace(pattern, "", regex=True)
     if upper:
         lower = out.str.contains("[a-z]", regex=True).to_numpy(dtype=bool)
         if lower.any():
             out = out.copy()
             out[lower] = out[lower].str.upper()
-    return out
+    if out is subset:
+        return raw
+    whole = raw.copy()
+    whole.iloc[index] = out.to_numpy()
+    return whole
+
+
+# Every rule's separators and the lower-case letters, in one search: a cell holding none of them is
+# its own cleaned form under every rule, so each rule's own search runs only on the cells it finds.
+_TOUCHED = "|".join(sorted({rule.clean for rule in RULES if rule.clean} | {"[a-z]"}))
 
 
 def _scan_prose(prose: pd.Series, weight: np.ndarray, budget: int | None) -> tuple[dict[str, list[float]], int]:
@@ -352,6 +366,7 @@ def _update(stats: _Stats, column: pd.Series, scan_prose: bool, prose_limit: int
     family = {True: np.flatnonzero(is_ascii), False: np.flatnonzero(~is_ascii), None: np.arange(len(raw))}
     hints = headers.entity_hints(stats.name)
 
+    touched = np.asarray(pc.match_substring_regex(_arrow(inner), _TOUCHED), dtype=bool)
     cleaned_by: dict[tuple, tuple[np.ndarray, pd.Series, np.ndarray]] = {}
     whole = np.zeros(len(raw), dtype=bool)
     for rule in _rule_order(stats.name):
@@ -360,7 +375,7 @@ def _update(stats: _Stats, column: pd.Series, scan_prose: bool, prose_limit: int
         key = (rule.ascii_only, rule.clean, rule.upper)
         if key not in cleaned_by:
             index = family[rule.ascii_only]
-            cleaned = _cleaned(inner.iloc[index], rule.clean, rule.upper)
+            cleaned = _cleaned(inner.iloc[index], rule.clean, rule.upper, touched[index])
             cleaned_by[key] = (index, cleaned, cleaned.str.len().to_numpy())
         index, cleaned, size = cleaned_by[key]
         low, high = rule.lengths
