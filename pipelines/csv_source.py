@@ -6,12 +6,14 @@ hostile file is owed stays the standard library's: its header (an empty file, a 
 its rows (quotes, doubled quotes, newlines inside quotes, blank lines skipped, an empty cell missing),
 and its errors. When Arrow refuses a file, the standard library's reader reads it again to say why
 in one line without quoting a cell (a ragged row by line number and field counts); a row too large
-for Arrow's block is parsed again with a larger block.
+for Arrow's block is parsed again with a larger block, and a file the standard library reads but Arrow
+does not (a header-only file without a final line break) is read by the standard library.
 
 Arrow 26 drops the line feed of a quoted ``\r\n`` when a block boundary falls between the two (found
 by tests/test_csv_source.py: ``"1\r\n"`` read as ``"1\r"``); every such cell still holds its carriage
 return. So a batch with a carriage return in any cell is never used: the file is read from there on by
-the standard library's reader (agency tables rarely hold one inside a cell).
+the standard library's reader (agency tables rarely hold one inside a cell). So is a file whose header
+Arrow reads otherwise (Arrow skips blank lines before it; the standard library's header is then empty).
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ csv.field_size_limit(64 << 20)
 _UTF8 = {"utf-8", "utf8", "utf_8", "utf-8-sig", "utf_8_sig"}  # Arrow's own decoder; it skips a UTF-8 BOM
 
 
-class _CarriageReturn(Exception):
-    """A batch of Arrow's holds a carriage return in a cell: it may have lost a line feed."""
+class _Unsure(Exception):
+    """Arrow's reading may differ from the standard library's: a batch holds a carriage return in a
+    cell (it may have lost a line feed), or Arrow read another header (it skips blank lines first)."""
 
 
 def csv_chunks(path: Path, encoding: str, delimiter: str, rows: int, error: Callable[[str], Exception],
@@ -49,14 +52,17 @@ def csv_chunks(path: Path, encoding: str, delimiter: str, rows: int, error: Call
                 done += len(frame)
                 yield frame
             return
-        except _CarriageReturn:
+        except _Unsure:
             yield from _standard_chunks(path, encoding, delimiter, rows, done, error, names)
             return
+        except UnicodeDecodeError:  # Arrow decodes other encodings than UTF-8 through Python's codecs
+            raise error(f"cannot decode the file as {encoding}") from None
         except pa.ArrowInvalid:
             for _ in _standard_rows(path, encoding, delimiter, error):
                 pass  # raises the standard library's reason to refuse the file, if it has one
-            if block >= path.stat().st_size:
-                raise error("the file is not a well-formed CSV table") from None
+            if block >= 2 * path.stat().st_size:  # an empty-looking file Arrow cannot read: the reference reads it
+                yield from _standard_chunks(path, encoding, delimiter, rows, done, error, names)
+                return
             block *= 4  # nothing wrong by the standard library's reading: a row larger than the block
 
 
@@ -74,8 +80,8 @@ def _header(path: Path, encoding: str, delimiter: str, error: Callable[[str], Ex
 
 def _batches(path: Path, encoding: str, delimiter: str, header: list[str], block: int) -> pacsv.CSVStreamingReader:
     reader = _open(path, encoding, delimiter, header, block)
-    if any(field.type != pa.string() for field in reader.schema):  # Arrow read the header otherwise
-        reader = _open(path, encoding, delimiter, reader.schema.names, block)
+    if reader.schema.names != header:
+        raise _Unsure
     return reader
 
 
@@ -96,7 +102,7 @@ def _rebatched(batches: pacsv.CSVStreamingReader, rows: int, skip: int,
     held, yielded = 0, skip > 0
     for batch in batches:
         if any(pc.any(pc.match_substring(column, "\r")).as_py() for column in batch.columns):
-            raise _CarriageReturn
+            raise _Unsure
         if skip:
             cut = min(skip, batch.num_rows)
             batch, skip = batch.slice(cut), skip - cut

@@ -100,3 +100,27 @@ def test_bytes_the_declared_encoding_cannot_decode_are_one_line(tmp_path):
     path.write_bytes(b"a,b\n1,\xff\xfe\n")
     with pytest.raises(SourceError, match="^cannot decode the file as utf-8$"):
         read(path)
+
+
+@pytest.mark.parametrize("data, outcome", [
+    (b"\na,b\n1,2\n", "ragged rows: line 2 has 2 fields, the header has 0"),  # Arrow alone skips the blank line
+    (b"a,b", ["a", "b"]),  # a zero-row export without a final line break: Arrow alone refuses it
+    (b'"a,b\n1,2\n', ["a,b\n1,2\n"]),
+])
+def test_files_arrow_reads_otherwise_read_as_the_standard_library_reads_them(tmp_path, data, outcome):
+    """Found by an adversarial review: each of these differed from the standard library's reading."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(data)
+    if isinstance(outcome, str):
+        with pytest.raises(SourceError, match=f"^{outcome}$"):
+            read(path)
+    else:
+        (frame,) = read(path)
+        assert list(frame.columns) == outcome and len(frame) == 0
+
+
+def test_a_bad_byte_past_the_first_block_of_a_gbk_file_is_one_line(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes("姓名,编号\n".encode("gbk") + b"1,2\n" * 5000 + b"3,\xff\n")
+    with pytest.raises(SourceError, match="^cannot decode the file as gbk$"):
+        read(path, rows=1000, encoding="gbk")
