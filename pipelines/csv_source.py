@@ -67,20 +67,20 @@ def csv_chunks(path: Path, encoding: str, delimiter: str, rows: int, error: Call
 
 
 def _header(path: Path, encoding: str, delimiter: str, error: Callable[[str], Exception]) -> list[str]:
-    with path.open(encoding=_python_encoding(encoding), newline="") as handle:
-        try:
-            return next(csv.reader(handle, delimiter=delimiter))
-        except StopIteration:
-            raise error("the file is empty") from None
-        except csv.Error:
-            raise error("the file is not a well-formed CSV table (line 1)") from None
-        except UnicodeDecodeError:
-            raise error(f"cannot decode the file as {encoding}") from None
+    lines = _standard_rows(path, encoding, delimiter, error)
+    try:
+        header = next(lines, None)
+    finally:
+        lines.close()
+    if header is None:
+        raise error("the file is empty")
+    return header
 
 
 def _batches(path: Path, encoding: str, delimiter: str, header: list[str], block: int) -> pacsv.CSVStreamingReader:
     reader = _open(path, encoding, delimiter, header, block)
     if reader.schema.names != header:
+        reader.close()
         raise _Unsure
     return reader
 
@@ -98,6 +98,14 @@ def _rebatched(batches: pacsv.CSVStreamingReader, rows: int, skip: int,
                names: Callable[[list[str]], list[str]]) -> Iterator[pd.DataFrame]:
     """Arrow's batches follow its byte blocks; the pipeline's chunks are ``rows`` rows. The first
     ``skip`` rows were yielded before a retry and are not yielded again."""
+    try:
+        yield from _rows_of(batches, rows, skip, names)
+    finally:
+        batches.close()  # a reader left partway (a retry, the standard library's turn) stops its threads
+
+
+def _rows_of(batches: pacsv.CSVStreamingReader, rows: int, skip: int,
+             names: Callable[[list[str]], list[str]]) -> Iterator[pd.DataFrame]:
     pending: list[pa.RecordBatch] = []
     held, yielded = 0, skip > 0
     for batch in batches:
@@ -130,7 +138,9 @@ def _standard_rows(path: Path, encoding: str, delimiter: str,
     with path.open(encoding=_python_encoding(encoding), newline="") as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         try:
-            header = next(reader)
+            header = next(reader, None)
+            if header is None:
+                return
             yield header
             for row in reader:
                 if row and len(row) != len(header):
@@ -149,7 +159,7 @@ def _standard_chunks(path: Path, encoding: str, delimiter: str, rows: int, skip:
                      names: Callable[[list[str]], list[str]]) -> Iterator[pd.DataFrame]:
     """Frames from the standard library's rows, the first ``skip`` data rows left out."""
     lines = _standard_rows(path, encoding, delimiter, error)
-    columns = names(next(lines))
+    columns = names(next(lines, []))
     pending: list[list[str]] = []
     yielded = skip > 0
     for row in itertools.islice(lines, skip, None):
