@@ -69,12 +69,21 @@ def normalize(value: str) -> str:
     return unicodedata.normalize("NFKC", value).strip().upper()
 
 
-def _per_distinct(values: pd.Series, function: Callable[[str], str | None]) -> pd.Series:
-    """Apply a scalar function once per distinct non-missing value (costly functions, repeated values)."""
+def _on_distinct(values: pd.Series, function: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """An element-wise function of a column, computed on its distinct non-missing values only and spread
+    back: agency columns repeat (a million birth dates hold some thousands of days, a district column a
+    dozen names), and parsing, regex and formatting cost per value, not per row."""
     text = _text(values)
     codes, distinct = pd.factorize(text)  # a missing value gets code -1: the None appended last
-    results = np.array([*(function(v) for v in distinct.tolist()), None], dtype=object)
-    return pd.Series(results[codes], index=text.index, dtype="string")
+    results = function(pd.Series(distinct, dtype="string")).astype("string")
+    spread = np.append(results.to_numpy(dtype=object, na_value=None), None)
+    return pd.Series(spread[codes], index=text.index, dtype="string")
+
+
+def _per_distinct(values: pd.Series, function: Callable[[str], str | None]) -> pd.Series:
+    """Apply a scalar function once per distinct non-missing value (costly functions, repeated values)."""
+    return _on_distinct(values, lambda distinct: pd.Series([function(v) for v in distinct.tolist()],
+                                                           index=distinct.index, dtype=object))
 
 
 # Display-masking defaults (Chinese practice; see shared/reference/identifiers.md). Configurable per spec.
@@ -208,6 +217,9 @@ def _band_labels(numbers: pd.Series, width: float) -> pd.Series:
 
 
 GENERALIZATIONS: dict[str, Callable[[pd.Series, OperatorParams], pd.Series]] = {}
+# Every generalization maps each value on its own, so `generalize` runs it on the distinct values; a
+# hierarchy looks its distinct values up itself and its error counts the rows it cannot place.
+_COUNTS_ITS_VALUES = {"hierarchy"}
 
 
 def generalization(name: str):
@@ -338,7 +350,10 @@ def generalize(values: pd.Series, params: OperatorParams) -> pd.Series:
     if params.to not in GENERALIZATIONS:
         raise OperatorError(f"generalize needs 'to' as one of {sorted(GENERALIZATIONS)}")
     text = _text(values)
-    return GENERALIZATIONS[params.to](text, params).where(text.notna(), pd.NA).astype("string")
+    function = GENERALIZATIONS[params.to]
+    if params.to in _COUNTS_ITS_VALUES:
+        return function(text, params).where(text.notna(), pd.NA).astype("string")
+    return _on_distinct(text, lambda distinct: function(distinct, params))
 
 
 @operator("aggregate")

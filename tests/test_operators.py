@@ -111,3 +111,25 @@ def test_the_same_operator_serves_a_column_and_a_span_in_free_text():
     out = engine.anonymize(text, results, config).text
     assert out == "联系人张*，电话138****5678。"
     assert apply_to_text("mask", "13812345678", OperatorParams(entity="PHONE_NUMBER")) == "138****5678"
+
+
+_GENERALIZABLE = st.one_of(
+    st.none(),
+    st.sampled_from(["1969-09-08", "20000501", "370115200005010460", "8400", "-12.5", "36.6512,117.1201",
+                     "济南市历下区经十路1号", "山东省济南市", "", " ", "abc"]),
+    st.from_regex(r"-?[0-9]{1,6}(\.[0-9]{1,3})?", fullmatch=True),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["birth_year", "birth_year_band", "age_band", "region", "district", "year", "month",
+                        "quarter", "band", "round", "coordinate", "top_bottom"]),
+       st.lists(_GENERALIZABLE, min_size=1, max_size=12))
+def test_generalize_computed_once_per_distinct_value_equals_each_cell_on_its_own(to, values):
+    """`generalize` works on a column's distinct values and spreads the results back to the rows; every
+    row must get what generalizing that cell alone gives, missing cells included."""
+    params = OperatorParams(to=to, width=10, digits=1, top=1000, bottom=10, reference=pd.Timestamp("2025-06-30").date())
+    column = generalize(series(values), params)
+    alone = [generalize(series([value]), params).iloc[0] for value in values]
+    assert column.isna().tolist() == [pd.isna(v) for v in alone]
+    assert [v for v in column.tolist() if not pd.isna(v)] == [v for v in alone if not pd.isna(v)]
