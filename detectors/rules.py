@@ -23,7 +23,7 @@ import phonenumbers
 
 from detectors import checks
 from detectors.names import HAN, latin_names, person_names, romanized_names
-from detectors.text import fold, re2
+from detectors.text import fold, fold_many, re2
 
 Check = Callable[[Sequence[str]], np.ndarray]
 
@@ -74,7 +74,10 @@ class EntityRule:
                 object.__setattr__(self, name, re2(value))
 
     def cleaned(self, text: str) -> str:
-        text = fold(text).strip()
+        return self._cleaned_folded(fold(text))
+
+    def _cleaned_folded(self, text: str) -> str:
+        text = text.strip()
         if self.clean:
             text = re.sub(self.clean, "", text)
         return text.upper() if self.upper else text
@@ -88,7 +91,7 @@ class EntityRule:
         if not self.candidate:
             return [False] * len(texts)
         pattern = _compiled(self.candidate)
-        values = [self.cleaned(text) for text in texts]
+        values = [self._cleaned_folded(text) for text in fold_many(list(texts))]
         shaped = [i for i, value in enumerate(values) if pattern.fullmatch(value)]
         out = [False] * len(texts)
         if shaped:

@@ -41,7 +41,7 @@ from detectors.nlp import LANGUAGE, BlankChineseNlpEngine
 from detectors.persons import canonical_person_spans, digit_canonical, person_hint
 from detectors.recognizers import ChineseNameRecognizer
 from detectors.registry import build_registry
-from detectors.text import fold
+from detectors.text import fold, fold_many
 
 SCORE_THRESHOLD = 0.5
 MAX_TEXT = 100_000  # longer cells are scanned in windows of this size
@@ -437,8 +437,7 @@ def _scan_batch(texts: list[str], entities: list[str] | None, threshold: float) 
     """Spans of each text (distinct, non-blank strings), all windows of all texts in one batch."""
     windows: list[str] = []
     owners: list[tuple[int, int]] = []
-    for t, text in enumerate(texts):
-        folded = fold(text)
+    for t, folded in enumerate(fold_many(texts)):
         for offset in range(0, len(folded), MAX_TEXT):
             windows.append(folded[offset : offset + MAX_TEXT])
             owners.append((t, offset))

@@ -28,6 +28,23 @@ def fold(text: str) -> str:
     return text.translate(FULLWIDTH)
 
 
+def fold_many(texts: list[str]) -> list[str]:
+    """``[fold(t) for t in texts]``, on all the texts' code points at once.
+
+    ``str.translate`` looks every character up in a dict (0.8 s per million remarks); here the texts
+    are joined, read as UTF-32 code units (one per character, lone surrogates included) and shifted
+    with numpy, then cut back at the same lengths."""
+    if not texts:
+        return []
+    units = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    units[(units >= 0xFF01) & (units <= 0xFF5E)] -= 0xFEE0
+    units[units == 0x3000] = 0x20
+    units[(units >= 0x2010) & (units <= 0x2015)] = ord("-")
+    folded = units.tobytes().decode("utf-32-le", "surrogatepass")
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))).tolist()
+    return [folded[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+
+
 def scalar_text(value: Any) -> str | None:
     """One cell as text, or None when the cell is empty. Never raises."""
     if value is None:
@@ -70,10 +87,10 @@ def as_text(column: pd.Series) -> pd.Series:
     else:
         series = pd.Series([scalar_text(v) for v in column.tolist()], index=column.index, dtype="str")
     series = series.str.strip()
-    wide = series.str.contains(FULLWIDTH_RE, regex=True, na=False)
+    wide = series.str.contains(FULLWIDTH_RE, regex=True, na=False).to_numpy(dtype=bool)
     if wide.any():
         series = series.copy()
-        series[wide] = series[wide].str.translate(FULLWIDTH)
+        series[wide] = pd.array(fold_many(series[wide].tolist()), dtype=series.dtype)
     return series.where(series.str.len() > 0)
 
 

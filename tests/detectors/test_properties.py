@@ -129,3 +129,25 @@ def test_checks_accept_empty_and_odd_batches():
     for check in (resident_ids, usccs, luhn):
         assert check([]).shape == (0,)
         assert check(["", "中文", "x" * 18, "１２３"]).dtype == np.bool_
+
+
+_ANY_CHARACTER = st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=())
+_WIDE_OR_ANY = st.one_of(st.sampled_from(list("　‐‑‒–—―！～０９Ａｚ，（）")), _ANY_CHARACTER)
+
+
+@given(st.lists(st.text(_WIDE_OR_ANY, max_size=12), max_size=30))
+def test_folding_many_texts_at_once_equals_folding_each(texts):
+    """`fold_many` works on the joined code points of all texts (lone surrogates included) and cuts
+    them back: each text comes back as `fold` alone gives it, same length, in order."""
+    from detectors.text import fold, fold_many
+
+    assert fold_many(texts) == [fold(text) for text in texts]
+
+
+@given(st.lists(st.one_of(st.none(), st.text(_WIDE_OR_ANY, max_size=12)), max_size=30))
+def test_as_text_folds_and_strips_each_cell(values):
+    from detectors.text import as_text, fold
+
+    expected = [None if v is None or not fold(v.strip()) else fold(v.strip()) for v in values]
+    got = as_text(pd.Series(values, dtype="string")).tolist()
+    assert [None if pd.isna(v) else v for v in got] == expected
