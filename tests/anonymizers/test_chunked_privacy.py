@@ -139,3 +139,18 @@ def test_leak_count_does_not_depend_on_the_chunking(cells_out, positions):
     assert parts.cells == whole.cells
     expected = sum(1 for c in cells_out if c is not None and c not in ("x", "无"))
     assert whole.total() >= expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", None, ""]), st.text(max_size=6),
+                          st.one_of(st.none(), st.text(max_size=4))), min_size=0, max_size=60))
+def test_class_keys_are_pandas_hashes_whichever_way_each_column_is_hashed(rows):
+    """`row_keys` hashes a column of distinct values cell by cell and a repeating one by its distinct
+    values; the keys are hash_pandas_object's of the same text either way, so a class is the same
+    class in every chunk and every column mix."""
+    from anonymizers.classes import _as_text, row_keys
+
+    frame = pd.DataFrame(rows, columns=["few", "many", "some"], dtype="string")
+    for columns in (["few"], ["many"], ["few", "many", "some"], ["some", "few"]):
+        expected = pd.util.hash_pandas_object(_as_text(frame, columns), index=False, categorize=True)
+        assert row_keys(frame, columns).tolist() == expected.to_numpy(dtype=np.uint64).tolist()
