@@ -12,6 +12,7 @@ from functools import lru_cache
 import pandas as pd
 
 from detectors import vocabulary
+from detectors.text import PYTHON_SPACES
 
 # Personal identifiers that must not survive raw in a column the spec transforms or does not mention:
 # the vocabulary's direct identifiers (not CN_USCC, a company's public code, nor TRADE_SECRET, judged
@@ -54,12 +55,20 @@ def class_sizes(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
     return pd.Series(sizes(frame, columns), index=frame.index, dtype="int64")
 
 
+# Nothing but what str.strip() removes: the characters themselves, so pyarrow's RE2 reads them as Python does.
+_BLANK = f"[{PYTHON_SPACES}]*"
+
+
 def empty_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """True where a cell is missing or holds only whitespace (a blank line in a spreadsheet export)."""
     result = frame.isna()
     for name in frame.columns:
         column = frame[name]
-        if pd.api.types.is_string_dtype(column) or pd.api.types.is_object_dtype(column):
+        if isinstance(column.dtype, pd.StringDtype):  # one vectorized match, not a Python call per cell
+            blank = column.str.fullmatch(_BLANK)
+        elif pd.api.types.is_string_dtype(column) or pd.api.types.is_object_dtype(column):
             blank = column.map(lambda v: isinstance(v, str) and not v.strip(), na_action="ignore")
-            result[name] = result[name] | blank.fillna(False).astype(bool)
+        else:
+            continue
+        result[name] = result[name] | blank.fillna(False).astype(bool).to_numpy()
     return result

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from quality import PreviousRelease, validate_release, validate_release_chunks
 from tests.quality.conftest import NOW
@@ -128,3 +130,19 @@ def test_the_gate_profiles_a_column_only_when_no_counts_at_its_share_are_given(m
     assert calls == []
     validate_release_chunks(chunked(frame, 25), profiled=guard_counts(frame, min_share=0.9), **OPTIONS)
     assert "备注" in calls  # counts judged at another share are not this check's
+
+
+_SPACES_AND_NOT = " \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u1680\u2000\u2028\u3000\ufeffa，"  # U+FEFF is no space to Python
+_CELL = st.one_of(st.none(), st.text(st.sampled_from(list(_SPACES_AND_NOT)), max_size=5))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_CELL, min_size=1, max_size=20), st.sampled_from(["string[python]", "string[pyarrow]", "object"]))
+def test_an_empty_cell_is_missing_or_what_str_strip_empties(cells, dtype):
+    """`empty_cells` (the not-null and key expectations' idea of empty) matches Python's own definition
+    cell by cell, whether the column is Arrow-backed text (matched with RE2), Python text or objects."""
+    from quality.privacy import empty_cells
+
+    frame = pd.DataFrame({"c": pd.Series(cells, dtype=dtype)})
+    expected = [v is None or not v.strip() for v in cells]
+    assert empty_cells(frame)["c"].tolist() == expected
