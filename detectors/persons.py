@@ -31,6 +31,8 @@ import itertools
 import logging
 import os
 import re
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -266,12 +268,51 @@ def digit_canonical(text: str) -> str:
     return "".join(chars)
 
 
-@lru_cache(maxsize=262_144)
+class _NameMemory:
+    """The names found per digit-canonical text, for the life of the process, at most ``size`` texts.
+
+    A dict in insertion order whose oldest half is dropped when it is full (reads take no lock). Unlike
+    an ``lru_cache`` its contents can be read out: a release hands what detection found to its Dask
+    workers (:func:`remembered_names`, :func:`remember_names`), which would otherwise find it again.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.found: dict[str, tuple[NameSpan, ...]] = {}
+        self.lock = threading.Lock()
+
+    def put(self, text: str, spans: tuple[NameSpan, ...]) -> None:
+        with self.lock:
+            if len(self.found) >= self.size:
+                for oldest in list(itertools.islice(self.found, self.size // 2)):
+                    del self.found[oldest]
+            self.found[text] = spans
+
+
+_NAMES = _NameMemory(262_144)
+
+
 def canonical_person_spans(canonical: str) -> tuple[NameSpan, ...]:
     """:func:`person_spans` of a text already passed through :func:`digit_canonical`, remembered per process:
     the column profiler and the span scanner (``scan.py``) share it, so a release finds the names of a
     remark once, in detection, and desensitization reuses them."""
-    return tuple(person_spans(canonical))
+    found = _NAMES.found.get(canonical)
+    if found is None:
+        found = tuple(person_spans(canonical))
+        _NAMES.put(canonical, found)
+    return found
+
+
+def remembered_names() -> list[tuple[str, tuple[NameSpan, ...]]]:
+    """The texts and names this process remembers, oldest first (for :func:`remember_names` elsewhere)."""
+    with _NAMES.lock:
+        return list(_NAMES.found.items())
+
+
+def remember_names(pairs: Iterable[tuple[str, tuple[NameSpan, ...]]]) -> None:
+    """Take names another process found (the same finder, the same lexicon) as if found here."""
+    for text, spans in pairs:
+        _NAMES.put(text, spans)
 
 
 @lru_cache(maxsize=10)
@@ -661,5 +702,5 @@ def person_hint() -> str:
 
 __all__ = [
     "NameSpan", "canonical_person_spans", "dictionary_tag", "digit_canonical", "not_names", "person_hint",
-    "person_spans", "pos_tokens",
+    "person_spans", "pos_tokens", "remember_names", "remembered_names",
 ]

@@ -206,6 +206,7 @@ def _map_parts(loaded: LoadedSpec, policy: Policy, files: stages.WorkFiles, plan
     from pipelines.project import current
 
     count = stages.part_count(files)
+    stages.share_names(files)
     project = current()
     key_file = str(state_dir() / "pseudonym.key") if key is not None else None
     futures = desensitize_part_task.map(

@@ -148,6 +148,7 @@ def run_part(files: stages.WorkFiles, index: int, plan: list[ColumnPlan], key_fi
     from anonymizers.keys import key_fingerprint, load_key
 
     _use_project(project)
+    _use_shared_names(files)
     key = None
     if fingerprint is not None:
         key = load_key(Path(key_file) if key_file else None)
@@ -155,6 +156,16 @@ def run_part(files: stages.WorkFiles, index: int, plan: list[ColumnPlan], key_fi
             raise WorkerKeyMismatch("a Dask worker loaded another pseudonymization key than the release "
                                     "(share the key file, or set the same KAIFANG_PSEUDONYM_KEY on the workers)")
     return stages.desensitize_part(files, index, plan, key, reference, policy, target)
+
+
+_NAMES_TAKEN: set[Path] = set()
+
+
+def _use_shared_names(files: stages.WorkFiles) -> None:
+    """The names the release process found during detection, read once per worker and run."""
+    if files.names not in _NAMES_TAKEN:
+        stages.take_shared_names(files)
+        _NAMES_TAKEN.add(files.names)
 
 
 def _use_project(folder: str | None) -> None:
