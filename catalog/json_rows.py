@@ -43,11 +43,13 @@ def _escaped(text: pa.Array) -> pa.Array:
     return pc.binary_join_element_wise(_large('"'), text, _large('"'), _large(""))
 
 
-def _floats(values: pd.Series) -> pa.Array:
-    """Floats as `repr` writes them (as json.dumps does), once per distinct value; not finite: null."""
+def float_literals(values: pd.Series, infinite: bool = False) -> pa.Array:
+    """Floats as `repr` writes them (as json.dumps and pandas' to_csv do), once per distinct value;
+    missing and NaN: null, and so are infinities unless `infinite` (CSV writes `inf`, JSON cannot)."""
     array = pa.array(values.astype("Float64"), from_pandas=True, type=pa.float64())
     encoded = pc.dictionary_encode(array)
-    literals = [repr(v) if v is not None and math.isfinite(v) else None for v in encoded.dictionary.to_pylist()]
+    keep = (lambda v: not math.isnan(v)) if infinite else math.isfinite
+    literals = [repr(v) if v is not None and keep(v) else None for v in encoded.dictionary.to_pylist()]
     return pa.array(literals, type=pa.large_string()).take(encoded.indices)
 
 
@@ -72,7 +74,7 @@ def column_literals(values: pd.Series) -> pa.Array:
     elif pd.api.types.is_integer_dtype(values.dtype):
         array = pc.cast(pa.array(values, from_pandas=True), pa.large_string())
     elif pd.api.types.is_float_dtype(values.dtype):
-        array = _floats(values)
+        array = float_literals(values)
     elif _is_text(values):
         array = _escaped(pa.array(values.astype("string"), from_pandas=True, type=pa.large_string()))
     else:
@@ -93,6 +95,12 @@ def json_records(frame: pd.DataFrame) -> bytes:
         pieces.append(column_literals(frame.iloc[:, position]))
     pieces.append(_large("}, "))
     rows = pc.binary_join_element_wise(*pieces, _large(""))  # one pass: every cell, key and brace of a row
+    return joined_bytes(rows)[:-2]  # the last row: no ", "
+
+
+def joined_bytes(rows: pa.Array | pa.ChunkedArray) -> bytes:
+    """All strings of a large-string array end to end, in UTF-8: its data buffer as it lies, no Python
+    string per row."""
     rows = rows.combine_chunks() if isinstance(rows, pa.ChunkedArray) else rows
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64, count=len(rows) + 1, offset=rows.offset * 8)
-    return memoryview(rows.buffers()[2])[offsets[0] : offsets[-1] - 2].tobytes()  # the last row: no ", "
+    return memoryview(rows.buffers()[2])[offsets[0] : offsets[-1]].tobytes()

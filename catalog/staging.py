@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from catalog.csv_rows import csv_rows
 from catalog.json_rows import json_records
 from catalog.record import PublishedColumn
 from catalog.written import WrittenFile
@@ -194,15 +195,13 @@ class _CsvWriter:
 
     def write(self, frame: pd.DataFrame, text: pd.DataFrame, fixes: CellFixes) -> None:
         csv_text = neutralise_formulas(text, self.columns, fixes) if self.guard else text
-        # CRLF rows (RFC 4180): the csv module then also quotes cells holding a lone CR.
-        out = csv_text.to_csv(index=False, header=self.header, lineterminator="\r\n")
-        self.sink.write(out.encode("utf-8"))
+        self.sink.write(csv_rows(csv_text, self.header))  # pandas' to_csv bytes, CRLF rows (RFC 4180)
         self.sink.rows += len(frame)
         self.header = False
 
     def close(self, names: list[str]) -> None:
         if self.header:  # no chunk came: the header alone, as pandas writes an empty table
-            self.sink.write(pd.DataFrame(columns=names).to_csv(index=False, lineterminator="\r\n").encode())
+            self.sink.write(csv_rows(pd.DataFrame(columns=names), True))
         self.sink.close()
 
 
