@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from catalog.json_rows import _is_text, _large, float_literals, joined_bytes
+from catalog.json_rows import _is_text, _large, float_literals, joined_views
 
 LINE_END = "\r\n"  # RFC 4180 rows: the csv module then also quotes a cell holding a lone CR
 _QUOTE_WHEN = '[,"\r\n]'  # the delimiter, the quote character, the line terminator's characters
@@ -53,17 +53,23 @@ def _quoted(cells: pa.Array, alone: bool) -> pa.Array:
     return pc.fill_null(cells, _large(""))  # a missing cell: nothing
 
 
-def _rows(columns: list[pa.Array]) -> bytes:
+def _rows(columns: list[pa.Array]) -> list[memoryview]:
     alone = len(columns) == 1
     cells = [_quoted(c, alone) for c in columns]
     cells[-1] = pc.binary_join_element_wise(cells[-1], _large(LINE_END), _large(""))  # each row's end
-    return joined_bytes(pc.binary_join_element_wise(*cells, _large(",")))
+    return joined_views(pc.binary_join_element_wise(*cells, _large(",")))
+
+
+def csv_pieces(frame: pd.DataFrame, header: bool) -> list[bytes | memoryview]:
+    """The CSV text of `frame` (its header row first when `header`), in UTF-8, as pandas writes it, in
+    pieces to write one after the other (views of Arrow's buffers: a chunk's text is not copied)."""
+    columns = [_cells(frame.iloc[:, i]) for i in range(len(frame.columns))]
+    if not len(frame.columns) or any(c is None for c in columns):
+        return [frame.to_csv(index=False, header=header, lineterminator=LINE_END).encode("utf-8")]
+    head = _rows([pa.array([str(name)], type=pa.large_string()) for name in frame.columns]) if header else []
+    return [*head, *(_rows(columns) if len(frame) else [])]  # type: ignore[arg-type]
 
 
 def csv_rows(frame: pd.DataFrame, header: bool) -> bytes:
-    """The CSV text of `frame` (its header row first when `header`), in UTF-8, as pandas writes it."""
-    columns = [_cells(frame.iloc[:, i]) for i in range(len(frame.columns))]
-    if not len(frame.columns) or any(c is None for c in columns):
-        return frame.to_csv(index=False, header=header, lineterminator=LINE_END).encode("utf-8")
-    head = _rows([pa.array([str(name)], type=pa.large_string()) for name in frame.columns]) if header else b""
-    return head + (_rows(columns) if len(frame) else b"")  # type: ignore[arg-type]
+    """:func:`csv_pieces` as one bytes object."""
+    return b"".join(csv_pieces(frame, header))

@@ -98,9 +98,18 @@ def json_records(frame: pd.DataFrame) -> bytes:
     return joined_bytes(rows)[:-2]  # the last row: no ", "
 
 
+def joined_views(rows: pa.Array | pa.ChunkedArray) -> list[memoryview]:
+    """All strings of a large-string array end to end, in UTF-8, as views of its data buffers as they
+    lie: no Python string per row, and no copy (a file or a hash takes the views as they are)."""
+    views = []
+    for chunk in rows.chunks if isinstance(rows, pa.ChunkedArray) else [rows]:
+        if not len(chunk):
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64, count=len(chunk) + 1, offset=chunk.offset * 8)
+        views.append(memoryview(chunk.buffers()[2])[offsets[0] : offsets[-1]])
+    return views
+
+
 def joined_bytes(rows: pa.Array | pa.ChunkedArray) -> bytes:
-    """All strings of a large-string array end to end, in UTF-8: its data buffer as it lies, no Python
-    string per row."""
-    rows = rows.combine_chunks() if isinstance(rows, pa.ChunkedArray) else rows
-    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64, count=len(rows) + 1, offset=rows.offset * 8)
-    return memoryview(rows.buffers()[2])[offsets[0] : offsets[-1]].tobytes()
+    """:func:`joined_views` as one bytes object."""
+    return b"".join(joined_views(rows))

@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from catalog.csv_rows import csv_rows
+from catalog.csv_rows import csv_pieces, csv_rows
 from catalog.json_rows import json_records
 from catalog.record import PublishedColumn
 from catalog.written import WrittenFile
@@ -166,7 +166,7 @@ class _Sink:
         self.path, self.file = path, open(path, "wb")  # noqa: SIM115 - closed by close()
         self.digest, self.size, self.rows = hashlib.sha256(), 0, 0
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes | memoryview) -> int:
         self.digest.update(data)
         self.size += len(data)
         return self.file.write(data)
@@ -195,7 +195,8 @@ class _CsvWriter:
 
     def write(self, frame: pd.DataFrame, text: pd.DataFrame, fixes: CellFixes) -> None:
         csv_text = neutralise_formulas(text, self.columns, fixes) if self.guard else text
-        self.sink.write(csv_rows(csv_text, self.header))  # pandas' to_csv bytes, CRLF rows (RFC 4180)
+        for piece in csv_pieces(csv_text, self.header):  # pandas' to_csv bytes, CRLF rows (RFC 4180)
+            self.sink.write(piece)
         self.sink.rows += len(frame)
         self.header = False
 
