@@ -57,7 +57,8 @@ def row_keys(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     if not len(columns):
         return np.zeros(len(frame), dtype=np.uint64)
     text = _as_text(frame, columns)
-    hashes = (pd.util.hash_array(text[name].array, categorize=_repeats(text[name])) for name in text.columns)
+    by_position = (text.iloc[:, i] for i in range(len(text.columns)))  # names may repeat
+    hashes = (pd.util.hash_array(values.array, categorize=_repeats(values)) for values in by_position)
     return combine_hash_arrays(hashes, len(text.columns)).astype(np.uint64, copy=False)
 
 

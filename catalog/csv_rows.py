@@ -24,17 +24,23 @@ _QUOTE_WHEN = '[,"\r\n]'  # the delimiter, the quote character, the line termina
 
 
 def _cells(values: pd.Series) -> pa.Array | None:
-    """Each cell's text as pandas writes it into a CSV (null: missing); None for a column of other objects."""
+    """Each cell's text as pandas writes it into a CSV (null: missing); None for a column of other objects
+    (and for floats narrower than 32 bits, which pandas writes by their own repr)."""
     values = values.reset_index(drop=True)
     if pd.api.types.is_bool_dtype(values.dtype):
-        return pc.if_else(pa.array(values, from_pandas=True, type=pa.bool_()), _large("True"), _large("False"))
-    if pd.api.types.is_integer_dtype(values.dtype):
-        return pc.cast(pa.array(values, from_pandas=True), pa.large_string())
-    if pd.api.types.is_float_dtype(values.dtype):
-        return float_literals(values, infinite=True)
-    if _is_text(values):
-        return pa.array(values.astype("string"), from_pandas=True, type=pa.large_string())
-    return None
+        cells = pc.if_else(pa.array(values, from_pandas=True, type=pa.bool_()), _large("True"), _large("False"))
+    elif pd.api.types.is_integer_dtype(values.dtype):
+        cells = pc.cast(pa.array(values, from_pandas=True), pa.large_string())
+    elif pd.api.types.is_float_dtype(values.dtype):
+        if getattr(values.dtype, "itemsize", 8) < 4:
+            return None
+        cells = float_literals(values, infinite=True)
+    elif _is_text(values):
+        cells = pa.array(values.astype("string"), from_pandas=True, type=pa.large_string())
+    else:
+        return None
+    # A column pandas keeps in several Arrow chunks (after a concat) is one array here: the masks line up.
+    return cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells
 
 
 def _quoted(cells: pa.Array, alone: bool) -> pa.Array:
@@ -64,9 +70,10 @@ def csv_pieces(frame: pd.DataFrame, header: bool) -> list[bytes | memoryview]:
     """The CSV text of `frame` (its header row first when `header`), in UTF-8, as pandas writes it, in
     pieces to write one after the other (views of Arrow's buffers: a chunk's text is not copied)."""
     columns = [_cells(frame.iloc[:, i]) for i in range(len(frame.columns))]
-    if not len(frame.columns) or any(c is None for c in columns):
+    named = all(isinstance(name, str) for name in frame.columns)  # pandas writes a None or NaN name as ''
+    if not len(frame.columns) or any(c is None for c in columns) or (header and not named):
         return [frame.to_csv(index=False, header=header, lineterminator=LINE_END).encode("utf-8")]
-    head = _rows([pa.array([str(name)], type=pa.large_string()) for name in frame.columns]) if header else []
+    head = _rows([pa.array([name], type=pa.large_string()) for name in frame.columns]) if header else []
     return [*head, *(_rows(columns) if len(frame) else [])]  # type: ignore[arg-type]
 
 

@@ -309,6 +309,12 @@ def remembered_names() -> list[tuple[str, tuple[NameSpan, ...]]]:
         return list(_NAMES.found.items())
 
 
+def forget_names() -> None:
+    """Empty the memory: a release's detection starts with it, so what it shares is its dataset's texts."""
+    with _NAMES.lock:
+        _NAMES.found.clear()
+
+
 def remember_names(pairs: Iterable[tuple[str, tuple[NameSpan, ...]]]) -> None:
     """Take names another process found (the same finder, the same lexicon) as if found here."""
     for text, spans in pairs:
@@ -702,5 +708,5 @@ def person_hint() -> str:
 
 __all__ = [
     "NameSpan", "canonical_person_spans", "dictionary_tag", "digit_canonical", "not_names", "person_hint",
-    "person_spans", "pos_tokens", "remember_names", "remembered_names",
+    "forget_names", "person_spans", "pos_tokens", "remember_names", "remembered_names",
 ]

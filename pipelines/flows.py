@@ -186,12 +186,13 @@ def desensitize_task(loaded: LoadedSpec, policy: Policy, files: stages.WorkFiles
 
 @task(name="desensitize-part", cache_policy=NO_CACHE, persist_result=False, log_prints=False)
 def desensitize_part_task(files: stages.WorkFiles, index: int, plan, key_file: str | None, fingerprint: str | None,
-                          reference: date, policy: Policy, target: str, project: str | None) -> int:
+                          reference: date, policy: Policy, target: str, project: str | None,
+                          names_digest: str | None = None) -> int:
     """One part of desensitize on a Dask worker; returns its row count (the rows stay in the run folder)."""
     from pipelines.scaleout import run_part
 
     return _safely("desensitize", run_part, files, index, plan, key_file, fingerprint, reference, policy, target,
-                   project)
+                   project, names_digest)
 
 
 def _map_parts(loaded: LoadedSpec, policy: Policy, files: stages.WorkFiles, plan, key: bytes | None,
@@ -206,14 +207,14 @@ def _map_parts(loaded: LoadedSpec, policy: Policy, files: stages.WorkFiles, plan
     from pipelines.project import current
 
     count = stages.part_count(files)
-    stages.share_names(files)
+    names_digest = stages.share_names(files)
     project = current()
     key_file = str(state_dir() / "pseudonym.key") if key is not None else None
     futures = desensitize_part_task.map(
         files=unmapped(files), index=list(range(count)), plan=unmapped(plan), key_file=unmapped(key_file),
         fingerprint=unmapped(key_fingerprint(key) if key is not None else None), reference=unmapped(reference),
         policy=unmapped(policy), target=unmapped(loaded.spec.open_class.effective_target.value),
-        project=unmapped(str(project.root) if project is not None else None))
+        project=unmapped(str(project.root) if project is not None else None), names_digest=unmapped(names_digest))
     started = time.monotonic()
     try:
         rows = sum(future.result() for future in futures)

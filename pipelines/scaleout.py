@@ -143,12 +143,13 @@ class WorkerKeyMismatch(ValueError):
 
 
 def run_part(files: stages.WorkFiles, index: int, plan: list[ColumnPlan], key_file: str | None,
-             fingerprint: str | None, reference: date, policy: Policy, target: str, project: str | None) -> int:
+             fingerprint: str | None, reference: date, policy: Policy, target: str, project: str | None,
+             names_digest: str | None = None) -> int:
     """One desensitize part, in a worker: the release's project and key, then `stages.desensitize_part`."""
     from anonymizers.keys import key_fingerprint, load_key
 
     _use_project(project)
-    _use_shared_names(files)
+    _use_shared_names(files, names_digest)
     key = None
     if fingerprint is not None:
         key = load_key(Path(key_file) if key_file else None)
@@ -158,14 +159,14 @@ def run_part(files: stages.WorkFiles, index: int, plan: list[ColumnPlan], key_fi
     return stages.desensitize_part(files, index, plan, key, reference, policy, target)
 
 
-_NAMES_TAKEN: set[Path] = set()
+_NAMES_TAKEN: set[tuple[Path, str | None]] = set()
 
 
-def _use_shared_names(files: stages.WorkFiles) -> None:
-    """The names the release process found during detection, read once per worker and run."""
-    if files.names not in _NAMES_TAKEN:
-        stages.take_shared_names(files)
-        _NAMES_TAKEN.add(files.names)
+def _use_shared_names(files: stages.WorkFiles, digest: str | None) -> None:
+    """The names the release process found during detection, read once per worker and file."""
+    if (files.names, digest) not in _NAMES_TAKEN:
+        stages.take_shared_names(files, digest)
+        _NAMES_TAKEN.add((files.names, digest))
 
 
 def _use_project(folder: str | None) -> None:

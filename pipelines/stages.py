@@ -6,6 +6,7 @@ names, counts and figures: raw data moves as Parquet files in the run folder, ne
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -101,8 +102,10 @@ def extract(loaded: LoadedSpec, files: WorkFiles) -> Extracted:
 def detect(path: Path, min_share: float = 0.5):
     """Column findings of the extract, with persistent record identifiers (enrolment numbers …) added."""
     from detectors import load_lexicon, profile_chunks
+    from detectors.persons import forget_names
     from detectors.records import record_identifiers, with_record_identifiers
 
+    forget_names()  # the names remembered from here on are this dataset's (share_names hands them on)
     total = pq.ParquetFile(path).metadata.num_rows
     profile = profile_chunks(progress.counted("detect", read_chunks(path), total), lexicon=load_lexicon(),
                              min_share=min_share)
@@ -129,27 +132,39 @@ _NAMES_SCHEMA = pa.schema([("text", pa.string()), ("spans", pa.list_(pa.struct([
     ("start", pa.int32()), ("end", pa.int32()), ("score", pa.float64()), ("how", pa.string())])))])
 
 
-def share_names(files: WorkFiles) -> int:
-    """Write the names this process found in prose texts (during detect) to the run folder; returns how many texts.
+def share_names(files: WorkFiles) -> str:
+    """Write the names this process found in the dataset's prose (during detect, which starts with an
+    empty memory) to the run folder; returns the file's SHA-256, which the workers check before use.
 
     A worker that desensitizes a part would otherwise find them again: at a million rows that was
-    9 of the 33 CPU-s its parts cost without them. The file holds text of the input, as the extract
-    beside it does, and goes with the run folder."""
+    9 of the 33 CPU-s its parts cost without them. The file holds text of this dataset's input, as the
+    extract beside it does, and goes with the run folder."""
     from detectors.persons import remembered_names
 
     pairs = remembered_names()
     spans = [[{"start": s.start, "end": s.end, "score": s.score, "how": s.how} for s in found] for _, found in pairs]
     pq.write_table(pa.table({"text": [text for text, _ in pairs], "spans": spans}, schema=_NAMES_SCHEMA), files.names)
-    return len(pairs)
+    return file_sha256(files.names)
 
 
-def take_shared_names(files: WorkFiles) -> int:
-    """Remember the names the release process shared (`share_names`), if it did; returns how many texts."""
+def take_shared_names(files: WorkFiles, digest: str | None) -> int:
+    """Remember the names the release process shared (`share_names`); returns how many texts.
+
+    Only a file whose SHA-256 is `digest` is taken: a file changed since, or unreadable, is left alone
+    and the worker finds the names itself (the memory only saves time; a wrong one would leave names
+    unmasked)."""
     from detectors.persons import NameSpan, remember_names
 
-    if not files.names.is_file():
+    try:
+        data = files.names.read_bytes()
+    except OSError:
         return 0
-    table = pq.read_table(files.names, schema=_NAMES_SCHEMA)
+    if digest is None or hashlib.sha256(data).hexdigest() != digest:
+        return 0
+    try:
+        table = pq.read_table(pa.BufferReader(data), schema=_NAMES_SCHEMA)
+    except (pa.ArrowException, ValueError):
+        return 0
     texts, spans = table.column("text").to_pylist(), table.column("spans").to_pylist()
     remember_names((text, tuple(NameSpan(**span) for span in found)) for text, found in zip(texts, spans, strict=True))
     return len(texts)

@@ -154,3 +154,11 @@ def test_class_keys_are_pandas_hashes_whichever_way_each_column_is_hashed(rows):
     for columns in (["few"], ["many"], ["few", "many", "some"], ["some", "few"]):
         expected = pd.util.hash_pandas_object(_as_text(frame, columns), index=False, categorize=True)
         assert row_keys(frame, columns).tolist() == expected.to_numpy(dtype=np.uint64).tolist()
+
+
+def test_class_keys_of_a_frame_with_repeated_column_names():
+    from anonymizers.classes import _as_text, row_keys
+
+    frame = pd.DataFrame([["x", "y"], ["x", "z"]], columns=["a", "a"])
+    expected = pd.util.hash_pandas_object(_as_text(frame, ["a"]), index=False, categorize=True)
+    assert row_keys(frame, ["a"]).tolist() == expected.to_numpy(dtype=np.uint64).tolist()

@@ -57,3 +57,20 @@ def test_no_rows_write_the_header_alone():
     frame = pd.DataFrame({"a": pd.array([], dtype="string"), "b,c": pd.array([], dtype="Int64")})
     assert csv_rows(frame, True) == pandas_csv(frame, True) == b'a,"b,c"\r\n'
     assert csv_rows(frame, False) == b""
+
+
+def test_a_column_pandas_keeps_in_several_arrow_chunks_is_written_alike():
+    """After a concat, pandas holds a text column in several Arrow chunks; quoting must still line up."""
+    head = pd.DataFrame({"a": pd.array(["x", "y"], dtype="string[pyarrow]"), "b": 1})
+    tail = pd.DataFrame({"a": pd.array(["x,y", None], dtype="string[pyarrow]"), "b": 2})
+    frame = pd.concat([head, tail], ignore_index=True)
+    assert csv_rows(frame, True) == pandas_csv(frame, True)
+    alone = pd.concat([head[["a"]], tail[["a"]]], ignore_index=True)
+    assert csv_rows(alone, True) == pandas_csv(alone, True)
+
+
+def test_names_that_are_not_text_and_narrow_floats_are_left_to_pandas():
+    frame = pd.DataFrame({"x": pd.Series([0.1], dtype="float16"), "y": 1})
+    assert csv_rows(frame, True) == pandas_csv(frame, True)
+    unnamed = pd.DataFrame([["a", "b"]], columns=[None, 7])
+    assert csv_rows(unnamed, True) == pandas_csv(unnamed, True)
