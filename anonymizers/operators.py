@@ -208,7 +208,7 @@ def _birth_year(text: pd.Series) -> pd.Series:
 
 def _band_labels(numbers: pd.Series, width: float) -> pd.Series:
     """`low-high` labels of width-wide bands; missing and infinite values have no band."""
-    low = np.floor(numbers / width) * width
+    low = np.floor(numbers / width) * width + 0.0  # -0.0 is 0: a band is never "-0-10"
     labels = [
         None if pd.isna(lo) or not math.isfinite(lo) else f"{lo:g}-{lo + width:g}"
         for lo in low
@@ -300,7 +300,7 @@ def _to_band(text: pd.Series, params: OperatorParams) -> pd.Series:
 def _to_round(text: pd.Series, params: OperatorParams) -> pd.Series:
     numbers = pd.to_numeric(text, errors="coerce")
     step = params.width or 10 ** -(params.digits or 0)
-    return ((numbers / step).round() * step).map(lambda x: f"{x:g}", na_action="ignore").astype("string")
+    return ((numbers / step).round() * step + 0.0).map(lambda x: f"{x:g}", na_action="ignore").astype("string")
 
 
 @generalization("coordinate")
@@ -317,7 +317,7 @@ def _to_coordinate(text: pd.Series, params: OperatorParams) -> pd.Series:
 
 @generalization("top_bottom")
 def _to_top_bottom(text: pd.Series, params: OperatorParams) -> pd.Series:
-    numbers = pd.to_numeric(text, errors="coerce").astype("Float64")
+    numbers = pd.to_numeric(text, errors="coerce").astype("Float64") + 0.0  # -0.0 is written 0
     out = numbers.map(lambda x: f"{x:g}", na_action="ignore").astype("string")
     if params.top is not None:
         out = out.mask((numbers >= params.top).fillna(False), f">={params.top:g}")

@@ -133,3 +133,11 @@ def test_generalize_computed_once_per_distinct_value_equals_each_cell_on_its_own
     alone = [generalize(series([value]), params).iloc[0] for value in values]
     assert column.isna().tolist() == [pd.isna(v) for v in alone]
     assert [v for v in column.tolist() if not pd.isna(v)] == [v for v in alone if not pd.isna(v)]
+
+
+def test_negative_zero_is_written_as_zero_whatever_else_the_column_holds():
+    """Found by the property above: '-0' beside '0.0' parsed as -0.0 and became the band "-0-10"."""
+    values = series(["0.0", "-0", "-0.04"])
+    assert generalize(values, OperatorParams(to="band", width=10)).tolist() == ["0-10", "0-10", "-10-0"]
+    assert generalize(values, OperatorParams(to="round", width=1)).tolist() == ["0", "0", "0"]
+    assert generalize(values, OperatorParams(to="top_bottom", top=5)).tolist() == ["0", "0", "-0.04"]
