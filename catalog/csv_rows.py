@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from catalog.json_rows import _is_text, _large, float_literals, joined_views
+from catalog.json_rows import _large, joined_views, typed_cells
 
 LINE_END = "\r\n"  # RFC 4180 rows: the csv module then also quotes a cell holding a lone CR
 _QUOTE_WHEN = '[,"\r\n]'  # the delimiter, the quote character, the line terminator's characters
@@ -26,21 +26,10 @@ _QUOTE_WHEN = '[,"\r\n]'  # the delimiter, the quote character, the line termina
 def _cells(values: pd.Series) -> pa.Array | None:
     """Each cell's text as pandas writes it into a CSV (null: missing); None for a column of other objects
     (and for floats narrower than 32 bits, which pandas writes by their own repr)."""
-    values = values.reset_index(drop=True)
-    if pd.api.types.is_bool_dtype(values.dtype):
-        cells = pc.if_else(pa.array(values, from_pandas=True, type=pa.bool_()), _large("True"), _large("False"))
-    elif pd.api.types.is_integer_dtype(values.dtype):
-        cells = pc.cast(pa.array(values, from_pandas=True), pa.large_string())
-    elif pd.api.types.is_float_dtype(values.dtype):
-        if getattr(values.dtype, "itemsize", 8) < 4:
-            return None
-        cells = float_literals(values, infinite=True)
-    elif _is_text(values):
-        cells = pa.array(values.astype("string"), from_pandas=True, type=pa.large_string())
-    else:
+    if pd.api.types.is_float_dtype(values.dtype) and getattr(values.dtype, "itemsize", 8) < 4:
         return None
-    # A column pandas keeps in several Arrow chunks (after a concat) is one array here: the masks line up.
-    return cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells
+    typed = typed_cells(values, ("True", "False"), infinite=True)
+    return None if typed is None else typed[0]
 
 
 def _quoted(cells: pa.Array, alone: bool) -> pa.Array:

@@ -65,21 +65,35 @@ def _is_text(values: pd.Series) -> bool:
     return values.dtype == object and all(isinstance(v, str) for v in values.dropna().tolist())
 
 
+def typed_cells(values: pd.Series, booleans: tuple[str, str], infinite: bool) -> tuple[pa.Array, bool] | None:
+    """A column's cells as Arrow text by their type, null where missing, and whether they are text (a
+    writer quotes or escapes those); None for a column of other Python objects. `booleans`: how true and
+    false are written; `infinite`: whether infinities are written (`float_literals`). Shared by the
+    data.json and data.csv writers, which differ only in those and in how text is quoted."""
+    values = values.reset_index(drop=True)
+    text = False
+    if pd.api.types.is_bool_dtype(values.dtype):
+        cells = pc.if_else(pa.array(values, from_pandas=True, type=pa.bool_()), *map(_large, booleans))
+    elif pd.api.types.is_integer_dtype(values.dtype):
+        cells = pc.cast(pa.array(values, from_pandas=True), pa.large_string())
+    elif pd.api.types.is_float_dtype(values.dtype):
+        cells = float_literals(values, infinite)
+    elif _is_text(values):
+        cells, text = pa.array(values.astype("string"), from_pandas=True, type=pa.large_string()), True
+    else:
+        return None
+    # A column pandas keeps in several Arrow chunks (after a concat) is one array: masks line up with it.
+    return (cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells), text
+
+
 def column_literals(values: pd.Series) -> pa.Array:
     """The JSON text of each cell of a column, `null` for a missing one (large strings: a chunk's text
     may pass 2 GB)."""
-    values = values.reset_index(drop=True)
-    if pd.api.types.is_bool_dtype(values.dtype):
-        array = pc.if_else(pa.array(values, from_pandas=True, type=pa.bool_()), _large("true"), _large("false"))
-    elif pd.api.types.is_integer_dtype(values.dtype):
-        array = pc.cast(pa.array(values, from_pandas=True), pa.large_string())
-    elif pd.api.types.is_float_dtype(values.dtype):
-        array = float_literals(values)
-    elif _is_text(values):
-        array = _escaped(pa.array(values.astype("string"), from_pandas=True, type=pa.large_string()))
-    else:
-        array = _python_values(values)
-    return pc.fill_null(array, _large("null"))
+    typed = typed_cells(values, ("true", "false"), infinite=False)
+    if typed is None:
+        return pc.fill_null(_python_values(values.reset_index(drop=True)), _large("null"))
+    cells, text = typed
+    return pc.fill_null(_escaped(cells) if text else cells, _large("null"))
 
 
 def json_records(frame: pd.DataFrame) -> bytes:
