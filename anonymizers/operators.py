@@ -217,14 +217,17 @@ def _band_labels(numbers: pd.Series, width: float) -> pd.Series:
 
 
 GENERALIZATIONS: dict[str, Callable[[pd.Series, OperatorParams], pd.Series]] = {}
-# Every generalization maps each value on its own, so `generalize` runs it on the distinct values; a
-# hierarchy looks its distinct values up itself and its error counts the rows it cannot place.
-_COUNTS_ITS_VALUES = {"hierarchy"}
+# Every generalization maps each value on its own, so `generalize` runs it on the distinct values,
+# except those registered with `per_row=True` (a hierarchy looks its distinct values up itself, and
+# its error counts the rows it cannot place).
+_PER_ROW: set[str] = set()
 
 
-def generalization(name: str):
+def generalization(name: str, per_row: bool = False):
     def register(function):
         GENERALIZATIONS[name] = function
+        if per_row:
+            _PER_ROW.add(name)
         return function
 
     return register
@@ -326,7 +329,7 @@ def _to_top_bottom(text: pd.Series, params: OperatorParams) -> pd.Series:
     return out
 
 
-@generalization("hierarchy")
+@generalization("hierarchy", per_row=True)
 def _to_hierarchy_level(text: pd.Series, params: OperatorParams) -> pd.Series:
     """Any column → its ancestor at `level` in a hierarchy file in ARX's format."""
     from anonymizers.hierarchy import load_hierarchy
@@ -351,7 +354,7 @@ def generalize(values: pd.Series, params: OperatorParams) -> pd.Series:
         raise OperatorError(f"generalize needs 'to' as one of {sorted(GENERALIZATIONS)}")
     text = _text(values)
     function = GENERALIZATIONS[params.to]
-    if params.to in _COUNTS_ITS_VALUES:
+    if params.to in _PER_ROW:
         return function(text, params).where(text.notna(), pd.NA).astype("string")
     return _on_distinct(text, lambda distinct: function(distinct, params))
 
