@@ -118,3 +118,13 @@ def test_full_width_digits_are_published_as_the_text_they_are():
     kinds = column_kinds([frame])
     assert kinds == {"编号": "string", "数量": "integer", "日期": "string"}
     assert typed_chunk(frame, kinds)["编号"].tolist() == ["１２３", "４５６"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.from_regex(r"-?(0|[1-9][0-9]{0,14})", fullmatch=True)), max_size=30))
+def test_an_integer_column_is_typed_to_the_numbers_pandas_reads(values):
+    """The Arrow cast that types integer columns gives pandas' own reading of them, missing cells included."""
+    text = pd.Series(values, dtype="string", index=range(3, 3 + len(values)))
+    typed = typed_chunk(text.to_frame("n"), {"n": "integer"})["n"]
+    expected = pd.to_numeric(text).astype("Int64").reset_index(drop=True)
+    pd.testing.assert_series_equal(typed, expected, check_names=False)
