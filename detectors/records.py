@@ -79,11 +79,13 @@ def _count_chunk(state: _Counts, text: pd.Series) -> None:
         state.shaped += len(head)
     if all_integers:
         codes = _ascii(text)
-        numbers = pd.to_numeric(codes.where(codes.str.fullmatch("[0-9]{1,15}")), errors="coerce").dropna()
+        digits = pa.array(codes.array)
+        # Arrow's cast of the all-digit cells: the numbers pandas' to_numeric reads, at a fraction of its cost.
+        numbers = pc.cast(digits.filter(pc.match_substring_regex(digits, "^[0-9]{1,15}$")), pa.int64())
         if len(numbers):
             state.integers += len(numbers)
-            state.low = min(state.low, float(numbers.min()))
-            state.high = max(state.high, float(numbers.max()))
+            state.low = min(state.low, float(pc.min(numbers).as_py()))
+            state.high = max(state.high, float(pc.max(numbers).as_py()))
 
 
 def text_hashes(text: pd.Series) -> np.ndarray:

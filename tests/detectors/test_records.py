@@ -61,3 +61,18 @@ def test_the_distinct_count_of_hash_parts_is_that_of_all_their_values(parts):
     assert merged.tolist() == sorted({v for p in parts for v in p})
     assert len(merged) == expected
     assert arrays == []  # the parts are dropped once merged
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.from_regex(r"[0-9]{1,17}", fullmatch=True), st.sampled_from(["12a", "１２", "-3", "1.5"])),
+                min_size=1, max_size=40))
+def test_a_running_number_is_counted_over_the_cells_of_at_most_fifteen_ascii_digits(cells):
+    """How many cells are integers and their range: what reading every such cell as a number gives."""
+    import re
+
+    state = records._Counts()
+    records._count_chunk(state, pd.Series(cells, dtype="string"))
+    numbers = [int(c) for c in cells if re.fullmatch(r"[0-9]{1,15}", c, flags=re.ASCII)]
+    assert state.integers == len(numbers)
+    if numbers:
+        assert (state.low, state.high) == (float(min(numbers)), float(max(numbers)))
