@@ -288,6 +288,16 @@ def _scrub_exception(info: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _without_batch_fingerprints() -> None:
+    """GX fingerprints every pandas batch under 1 GB (an MD5 of ``hash_pandas_object`` of all its cells)
+    for the batch markers, and the Data Docs then show the last chunk's: a figure about one chunk on the
+    page of a whole table, and about 0.1 CPU-s per 100,000-row chunk. Its module threshold is the one
+    switch GX has: a threshold of 0 bytes fingerprints no batch."""
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    pandas_execution_engine.HASH_THRESHOLD = 0
+
+
 def _context(docs_dir: Path | None) -> Any:
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
@@ -313,4 +323,5 @@ def _context(docs_dir: Path | None) -> Any:
         analytics_enabled=False,
         progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
     )
+    _without_batch_fingerprints()
     return gx.get_context(mode="ephemeral", project_config=config)
