@@ -68,6 +68,18 @@ def bench_spec(data: Path, name: str) -> Path:
     return spec
 
 
+def release_env(state: Path) -> dict[str, str]:
+    """The environment of a measured ``kaifang release``: its machine-local state is ``state`` only.
+
+    A Prefect home or jieba cache set in the caller's environment (the Makefile exports PREFECT_HOME)
+    would take precedence over the state folder's, and a run meant to start cold would find another
+    run's migrated database; nor may a release talk to an API the caller happens to name."""
+    env = {**os.environ, "KAIFANG_PSEUDONYM_KEY": BENCH_KEY, "KAIFANG_STATE": str(state)}
+    for name in ("PREFECT_API_URL", "PREFECT_HOME", "KAIFANG_JIEBA_CACHE_DIR"):
+        env.pop(name, None)
+    return env
+
+
 def outcome(scratch: Path, catalog: str) -> str:
     """One line on how a measured release ended (a run that failed early measures nothing)."""
     text = (scratch / f"{catalog}.json").read_text(encoding="utf-8")
@@ -121,8 +133,7 @@ def whole_process(data: Path, scratch: Path, runner: list[str] | None = None, ca
     (Prefect's database migrated, jieba's dictionary cache written); else a fresh state folder."""
     spec = bench_spec(data, catalog)
     # Each run its own state (Prefect home): both pay the database's first migration.
-    env = {**os.environ, "KAIFANG_PSEUDONYM_KEY": BENCH_KEY, "KAIFANG_STATE": str(scratch / f"state-{catalog}")}
-    env.pop("PREFECT_API_URL", None)
+    env = release_env(scratch / f"state-{catalog}")
     kaifang = Path(sys.executable).with_name("kaifang")
     command = [str(kaifang), "release", str(spec), "--catalog", str(scratch / catalog),
                "--policy", str(ROOT / "configs" / "policy.yaml"), "--json", *(runner or [])]
@@ -259,8 +270,7 @@ def spec_release(spec: Path, server: bool = False) -> None:
         code = (f"import pandas as pd; pd.read_csv({str(source)!r}, dtype='string', "
                 f"encoding={detect_encoding(source)!r}).to_parquet({str(scratch / 'c.parquet')!r})")
         proc_cpu, proc_wall, _, _ = child([sys.executable, "-c", code], dict(os.environ), scratch)
-        env = {**os.environ, "KAIFANG_PSEUDONYM_KEY": BENCH_KEY, "KAIFANG_STATE": str(scratch / "state")}
-        env.pop("PREFECT_API_URL", None)
+        env = release_env(scratch / "state")
         server_cpu: Callable[[], float] = lambda: 0.0  # noqa: E731 - no server of its own
         if server:
             env["PREFECT_API_URL"], server_cpu = stack.enter_context(prefect_server(scratch))
