@@ -177,14 +177,16 @@ def _remembering(shared):  # noqa: ANN001, ANN202 - jieba's POSTokenizer has no 
     """A copy of jieba's POS tokenizer (same dictionary and tables) whose HMM step remembers its answers.
 
     The HMM (a Viterbi over some 250 states per character) tags the runs of characters outside the
-    dictionary and is most of jieba's time; it is a pure function of the run (号, 室, 凤鸣路 recur in
-    thousands of remarks), so its answers are kept per run. Only this copy is changed, never jieba's own.
+    dictionary and is most of jieba's time: here it is decoded with numpy (``pos_hmm.cut``, the same
+    words and tags), and as a pure function of the run (号, 室, 凤鸣路 recur in thousands of remarks)
+    its answers are kept per run. Only this copy is changed, never jieba's own.
     """
+    from detectors import pos_hmm
+
     tokenizer = object.__new__(type(shared))  # not copy.copy: its __getattr__ recurses on a bare instance
     tokenizer.__dict__.update(shared.__dict__)
-    hmm = getattr(tokenizer, "_POSTokenizer__cut", None)
-    if hmm is not None:
-        remembered = lru_cache(maxsize=65_536)(lambda run: tuple(hmm(run)))
+    if hasattr(tokenizer, "_POSTokenizer__cut"):
+        remembered = lru_cache(maxsize=65_536)(lambda run: tuple(pos_hmm.cut(run)))
         tokenizer._POSTokenizer__cut = lambda run: iter(remembered(run))
     return tokenizer
 
