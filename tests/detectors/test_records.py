@@ -76,3 +76,12 @@ def test_a_running_number_is_counted_over_the_cells_of_at_most_fifteen_ascii_dig
     assert state.integers == len(numbers)
     if numbers:
         assert (state.low, state.high) == (float(min(numbers)), float(max(numbers)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789AB-/．１", max_size=8), min_size=1, max_size=30))
+def test_three_digits_are_found_by_one_search(cells):
+    """A code needs at least three ASCII digits: the search says so wherever a count of them would."""
+    text = pd.Series(cells, dtype="string")
+    found = text.str.contains(records.THREE_DIGITS, regex=True).tolist()
+    assert found == [sum(c in "0123456789" for c in cell) >= 3 for cell in cells]
