@@ -390,7 +390,16 @@ class _Batch:
         by_id = self.by_id
         if type(enhancer) is not LemmaContextAwareEnhancer or not self.stock_context:
             return self.analyzer._enhance_using_context(self.windows[w], results, self.nlp(w), self.recognizers)
-        artifacts = _context_artifacts(self.digit_canonical(w)) if self.digits_neutral else self.nlp(w)
+        if self.digits_neutral:
+            canonical = self.digit_canonical(w)
+
+            def supported(start: int, context: list[str]) -> bool:
+                return _context_supports(enhancer, canonical, start, tuple(context))
+        else:
+            artifacts = self.nlp(w)
+
+            def supported(start: int, context: list[str]) -> bool:
+                return _supports(enhancer, artifacts, start, context)
         out = []
         for result in results:
             recognizer = by_id.get(result.recognition_metadata.get(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY))
@@ -398,8 +407,7 @@ class _Batch:
                     or result.recognition_metadata.get(RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY)):
                 out.append(result)
                 continue
-            words = enhancer._extract_surrounding_words(nlp_artifacts=artifacts, word="", start=result.start)
-            if enhancer._find_supportive_word_in_context(words, recognizer.context, enhancer.context_matching_mode):
+            if supported(result.start, recognizer.context):
                 score = result.score + enhancer.context_similarity_factor
                 score = min(max(score, enhancer.min_score_with_context_similarity), EntityRecognizer.MAX_SCORE)
                 result = RecognizerResult(result.entity_type, result.start, result.end, score,
@@ -427,6 +435,20 @@ def _stop_words_digit_neutral() -> bool:
 @lru_cache(maxsize=16_384)
 def _context_artifacts(canonical: str):
     return get_analyzer().nlp_engine.process_text(canonical, LANGUAGE)
+
+
+def _supports(enhancer: LemmaContextAwareEnhancer, artifacts, start: int, context: list[str]) -> bool:
+    """Presidio's test: a context word of the recognizer among the lemmas around ``start``."""
+    words = enhancer._extract_surrounding_words(nlp_artifacts=artifacts, word="", start=start)
+    return bool(enhancer._find_supportive_word_in_context(words, context, enhancer.context_matching_mode))
+
+
+@lru_cache(maxsize=65_536)
+def _context_supports(enhancer: LemmaContextAwareEnhancer, canonical: str, start: int,
+                      context: tuple[str, ...]) -> bool:
+    """:func:`_supports` on the lemmas of a digit-canonical window, answered once per window, span start
+    and context words: 本人联系电话变更为138…，已核实 asks the same question in every chunk."""
+    return _supports(enhancer, _context_artifacts(canonical), start, list(context))
 
 
 _RECENT: OrderedDict[str, tuple[Span, ...]] = OrderedDict()  # oldest first
