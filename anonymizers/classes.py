@@ -123,17 +123,28 @@ class ClassCounter:
 
     def _merge(self, keys: np.ndarray, weights: np.ndarray, first: np.ndarray | None = None,
                values: pd.DataFrame | None = None) -> None:
-        merged = np.concatenate([self.keys, keys])
-        weights = np.concatenate([self.counts, weights])
-        order = np.argsort(merged, kind="stable")  # a class already counted keeps its values
-        merged = merged[order]
-        starts = np.flatnonzero(np.r_[True, merged[1:] != merged[:-1]])
-        self.keys = merged[starts]
-        self.counts = np.add.reduceat(weights[order], starts)
+        """Fold one chunk's keys into the sorted table: the chunk is sorted on its own and merged by
+        binary search, so a chunk costs its own sort plus one copy of the table, not a sort of the
+        table (re-sorting it at every chunk made a pass over a column of distinct values quadratic in
+        the chunks). A class already counted keeps its value row; a new class takes its first row
+        in the chunk."""
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else np.zeros(0, np.int64)
+        distinct, added = ordered[starts], np.add.reduceat(weights[order], starts) if len(starts) else weights[:0]
+        where = np.searchsorted(self.keys, distinct)
+        known = where < len(self.keys)
+        known[known] = self.keys[where[known]] == distinct[known]
+        self.counts[where[known]] += added[known]
+        fresh, at = ~known, where[~known]
+        self.keys = np.insert(self.keys, at, distinct[fresh])
+        self.counts = np.insert(self.counts, at, added[fresh])
         if values is not None and first is not None:
-            self.first = np.minimum.reduceat(np.concatenate([self.first, first])[order], starts)
-            where = np.arange(self._pooled, self._pooled + len(values), dtype=np.int64)
-            self._where = np.concatenate([self._where, where])[order[starts]]
+            earliest = np.minimum.reduceat(first[order], starts) if len(starts) else first[:0]
+            self.first[where[known]] = np.minimum(self.first[where[known]], earliest[known])
+            self.first = np.insert(self.first, at, earliest[fresh])
+            rows = np.arange(self._pooled, self._pooled + len(values), dtype=np.int64)[order[starts]]
+            self._where = np.insert(self._where, at, rows[fresh])
             self._pool.append(values)
             self._pooled += len(values)
 

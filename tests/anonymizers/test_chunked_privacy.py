@@ -162,3 +162,18 @@ def test_class_keys_of_a_frame_with_repeated_column_names():
     frame = pd.DataFrame([["x", "y"], ["x", "z"]], columns=["a", "a"])
     expected = pd.util.hash_pandas_object(_as_text(frame, ["a"]), index=False, categorize=True)
     assert row_keys(frame, ["a"]).tolist() == expected.to_numpy(dtype=np.uint64).tolist()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 12), max_size=25), max_size=8))
+def test_keys_counted_chunk_by_chunk_are_the_distinct_keys_of_all_chunks(parts):
+    """Each chunk merged into the sorted table by binary search: what one count of all the keys gives."""
+    from anonymizers.classes import ClassCounter
+
+    counter = ClassCounter([])
+    for part in parts:
+        counter.add_keys(np.array(part, dtype=np.uint64))
+    everything = np.array([k for part in parts for k in part], dtype=np.uint64)
+    keys, counts = np.unique(everything, return_counts=True)
+    assert counter.records == len(everything)
+    assert np.array_equal(counter.keys, keys) and np.array_equal(counter.counts, counts)
