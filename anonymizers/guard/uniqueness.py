@@ -65,12 +65,18 @@ def _combo_keys(hashes: dict[int, np.ndarray], combo: tuple[int, ...]) -> np.nda
 
 
 def _unique_keys(parts: list[np.ndarray]) -> np.ndarray:
-    """Sorted keys that occur exactly once among all ``parts`` (one sort, however many chunks)."""
+    """Sorted keys that occur exactly once among all ``parts`` (one sort in place, however many chunks;
+    ``parts`` is emptied): a key is unique when it differs from both its neighbours in sorted order.
+    No class sizes are needed, so no stable argsort, gather and sum as a ClassCounter does them."""
     if not parts:
         return np.zeros(0, dtype=np.uint64)
-    counter = ClassCounter([])
-    counter.add_keys(np.concatenate(parts))
-    return counter.small_keys(2)
+    keys = np.concatenate(parts)
+    parts.clear()
+    keys.sort()
+    if len(keys) < 2:
+        return keys
+    differs = keys[1:] != keys[:-1]
+    return keys[np.r_[True, differs] & np.r_[differs, True]]
 
 
 def _member(keys: np.ndarray, table: np.ndarray) -> np.ndarray:

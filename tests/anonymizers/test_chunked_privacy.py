@@ -177,3 +177,12 @@ def test_keys_counted_chunk_by_chunk_are_the_distinct_keys_of_all_chunks(parts):
     keys, counts = np.unique(everything, return_counts=True)
     assert counter.records == len(everything)
     assert np.array_equal(counter.keys, keys) and np.array_equal(counter.counts, counts)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 12), max_size=25), max_size=8))
+def test_the_unique_keys_of_chunks_are_the_keys_counted_once(parts):
+    everything = [k for part in parts for k in part]
+    keys, counts = np.unique(np.array(everything, dtype=np.uint64), return_counts=True)
+    found = uniqueness._unique_keys([np.array(p, dtype=np.uint64) for p in parts])
+    assert np.array_equal(found, keys[counts == 1])
