@@ -290,6 +290,12 @@ class _Batch:
         return all(type(r).enhance_using_context is EntityRecognizer.enhance_using_context for r in self.recognizers)
 
     @cached_property
+    def own_context_step(self) -> bool:
+        """Whether the context step is run here (:meth:`_with_context`), which reads no explanation: the
+        results then carry none (Presidio's own step, or a recognizer of another kind, writes into it)."""
+        return type(self.analyzer.context_aware_enhancer) is LemmaContextAwareEnhancer and self.stock_context
+
+    @cached_property
     def digits_neutral(self) -> bool:
         """:func:`_digits_neutral` of the batch's recognizers, asked once per batch, not once per window."""
         return _digits_neutral(self.recognizers)
@@ -344,9 +350,11 @@ class _Batch:
                 score = EntityRecognizer.MIN_SCORE
             if score <= EntityRecognizer.MIN_SCORE:
                 continue
-            explanation = PatternRecognizer.build_regex_explanation(
-                recognizer.name, pattern.name, pattern.regex, pattern.score, valid, flags)
-            explanation.score = score
+            explanation = None
+            if not self.own_context_step:  # Presidio's context step writes into the explanation
+                explanation = PatternRecognizer.build_regex_explanation(
+                    recognizer.name, pattern.name, pattern.regex, pattern.score, valid, flags)
+                explanation.score = score
             by_window.setdefault(w, []).append(RecognizerResult(
                 entity_type=recognizer.supported_entities[0], start=start, end=end, score=score,
                 analysis_explanation=explanation,
@@ -388,7 +396,7 @@ class _Batch:
         """
         enhancer = self.analyzer.context_aware_enhancer
         by_id = self.by_id
-        if type(enhancer) is not LemmaContextAwareEnhancer or not self.stock_context:
+        if not self.own_context_step:
             return self.analyzer._enhance_using_context(self.windows[w], results, self.nlp(w), self.recognizers)
         if self.digits_neutral:
             canonical = self.digit_canonical(w)
