@@ -45,7 +45,7 @@ from catalog.coverage import temporal_coverage
 from catalog.datapackage import build_datapackage, validate_package
 from catalog.dcat import catalog_document, dataset_document
 from catalog.entry import DEFAULT_BASE_URL, catalog_entry, published_class
-from catalog.files import RESERVED, manifest, scan_staged
+from catalog.files import manifest, scan_staged
 from catalog.index import as_utc, open_index
 from catalog.record import OutputFile, ReleaseRecord, utc_now
 from catalog.written import WrittenFile, check_written
@@ -85,22 +85,6 @@ class DatasetSummary(BaseModel):
     last_status: str | None
     last_attempt_at: datetime | None
     last_failure: str | None
-
-
-def _fill(work: Path, staged: Path | None, move: bool) -> bool:
-    """The work folder holding the staged files: renamed from ``staged`` when the caller hands it over
-    and it lies on the same file system (True), else copied (symlinks as symlinks, checked later)."""
-    if staged is None:
-        work.mkdir()
-        return False
-    if move:
-        try:
-            os.rename(staged, work)
-            return True
-        except OSError:  # another file system: copied as for any caller
-            pass
-    shutil.copytree(staged, work, symlinks=True)
-    return False
 
 
 def _fsync_dir(path: Path) -> None:
@@ -232,7 +216,7 @@ class CatalogStore:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def publish(self, record: ReleaseRecord, staged: Path | None,
-                written: Sequence[WrittenFile] | None = None, move: bool = False) -> ReleaseRecord:
+                written: Sequence[WrittenFile] | None = None) -> ReleaseRecord:
         """Publish a new immutable version of the dataset; see the module docstring for the layout.
 
         `staged` holds the data files (data.csv, data.parquet, data.json, or `<format>/<name>.<ext>`) and
@@ -240,10 +224,6 @@ class CatalogStore:
         `None` publishes a metadata-only entry, which is what a not-open dataset gets. `written`: the facts
         of the staged files from their writer (`catalog.written.describe_written`); the published files are
         then checked against them instead of being re-read through Frictionless.
-
-        `move`: the caller hands the folder over (a release's own run folder): it is renamed into the
-        release when it lies on the catalog's file system, sparing a copy of every data file (the files
-        are hashed from where they end up either way), and renamed back if the publish fails.
         """
         dataset_id = check_dataset_id(record.dataset.id)
         cls = published_class(record)
@@ -258,21 +238,14 @@ class CatalogStore:
             self.repair(dataset_id)
             work = self.root / ".staging" / f"{dataset_id}-{uuid.uuid4().hex}"
             work.parent.mkdir(exist_ok=True)
-            moved = False
             try:
-                moved = _fill(work, staged, move)
-                self._stage(draft, work, written)
+                self._stage(draft, staged, work, written)
                 final = self.release_dir(dataset_id, draft.version or 0)
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.rename(work, final)
                 _fsync_dir(final.parent)
             except BaseException:
-                if moved and staged is not None:
-                    os.rename(work, staged)  # the caller's folder back, without the catalog's own documents
-                    for name in RESERVED:
-                        (staged / name).unlink(missing_ok=True)
-                else:
-                    shutil.rmtree(work, ignore_errors=True)
+                shutil.rmtree(work, ignore_errors=True)
                 raise
             self._switch_pointer(dataset_id, draft.version or 0)
             self._index_release(draft)
@@ -283,9 +256,14 @@ class CatalogStore:
             push_quietly(record, self.ckan, self.base_url)
         return record
 
-    def _stage(self, record: ReleaseRecord, work: Path, written: Sequence[WrittenFile] | None = None) -> None:
-        """Complete the filled work folder and the record: checksums, version, metadata documents."""
+    def _stage(self, record: ReleaseRecord, staged: Path | None, work: Path,
+               written: Sequence[WrittenFile] | None = None) -> None:
+        """Fill the work folder and the record: files, checksums, version, metadata documents."""
         dataset_id = record.dataset.id
+        if staged is not None:
+            shutil.copytree(staged, work, symlinks=True)
+        else:
+            work.mkdir()
         data, _quality = scan_staged(work)
         previous = self.latest(dataset_id)
         record.version = self._next_version(dataset_id)

@@ -289,7 +289,7 @@ def publish_task(record: ReleaseRecord, table: PublishedTable | pd.DataFrame | N
         chunks = iter([table]) if isinstance(table, pd.DataFrame) else table.chunks()
         written = write_staged_chunks(chunks, files.staged, record.columns, formats, csv_formula_guard, fixes)
         record.cell_fixes = fixes.as_dict()
-        return store.publish(record, files.staged, written, move=True)  # the run folder's own: renamed
+        return store.publish(record, files.staged, written)
 
     return _safely("publish", run)
 

@@ -85,21 +85,3 @@ def test_the_store_refuses_files_that_changed_after_writing(tmp_path):
     with pytest.raises(PublishError, match="data.csv: bytes differ"):
         store.publish(make_record(), staged, facts)
     assert store.latest("bus-ridership") is None
-
-
-def test_a_handed_over_folder_becomes_the_release_and_comes_back_whole_when_refused(tmp_path):
-    """``move=True`` (a release's own run folder): renamed into the catalog, not copied; a refused
-    publish puts it back as it was, without the documents the attempt wrote, so a retry can publish it."""
-    staged = tmp_path / "staged"
-    facts = written(staged, frame(3))
-    good = (staged / "data.csv").read_bytes()
-    frame(4).to_csv(staged / "data.csv", index=False)
-    store = CatalogStore(tmp_path / "catalog")
-    with pytest.raises(PublishError, match="data.csv: bytes differ"):
-        store.publish(make_record(), staged, facts, move=True)
-    assert sorted(p.name for p in staged.iterdir()) == sorted(f.path for f in facts)
-    assert store.latest("bus-ridership") is None
-    (staged / "data.csv").write_bytes(good)
-    record = store.publish(make_record(), staged, facts, move=True)
-    assert not staged.exists()  # it is the release now
-    assert (store.root / record.release_path / "data.csv").read_bytes() == good
