@@ -128,10 +128,12 @@ class ClassCounter:
         table (re-sorting it at every chunk made a pass over a column of distinct values quadratic in
         the chunks). A class already counted keeps its value row; a new class takes its first row
         in the chunk."""
+        if not len(keys):
+            return
         order = np.argsort(keys, kind="stable")
         ordered = keys[order]
-        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else np.zeros(0, np.int64)
-        distinct, added = ordered[starts], np.add.reduceat(weights[order], starts) if len(starts) else weights[:0]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        distinct, added = ordered[starts], np.add.reduceat(weights[order], starts)
         where = np.searchsorted(self.keys, distinct)
         known = where < len(self.keys)
         known[known] = self.keys[where[known]] == distinct[known]
@@ -140,7 +142,7 @@ class ClassCounter:
         self.keys = np.insert(self.keys, at, distinct[fresh])
         self.counts = np.insert(self.counts, at, added[fresh])
         if values is not None and first is not None:
-            earliest = np.minimum.reduceat(first[order], starts) if len(starts) else first[:0]
+            earliest = np.minimum.reduceat(first[order], starts)
             self.first[where[known]] = np.minimum(self.first[where[known]], earliest[known])
             self.first = np.insert(self.first, at, earliest[fresh])
             rows = np.arange(self._pooled, self._pooled + len(values), dtype=np.int64)[order[starts]]
