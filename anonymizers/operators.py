@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 MASK_CHAR = "*"
 
@@ -72,18 +74,33 @@ def normalize(value: str) -> str:
 def _on_distinct(values: pd.Series, function: Callable[[pd.Series], pd.Series]) -> pd.Series:
     """An element-wise function of a column, computed on its distinct non-missing values only and spread
     back: agency columns repeat (a million birth dates hold some thousands of days, a district column a
-    dozen names), and parsing, regex and formatting cost per value, not per row."""
+    dozen names), and parsing, regex and formatting cost per value, not per row.
+
+    Arrow's dictionary encoding finds the distinct values and each cell's index into them, and one
+    ``take`` spreads the results back (a missing cell has a missing index, so it stays missing)."""
     text = _text(values)
-    codes, distinct = pd.factorize(text)  # a missing value gets code -1: the None appended last
-    results = function(pd.Series(distinct, dtype="string")).astype("string")
-    spread = np.append(results.to_numpy(dtype=object, na_value=None), None)
-    return pd.Series(spread[codes], index=text.index, dtype="string")
+    encoded = pc.dictionary_encode(_arrow(text))
+    distinct = pd.Series(pd.arrays.ArrowStringArray(encoded.dictionary.cast(pa.large_string())), dtype="string")
+    results = _arrow(function(distinct).astype("string"))
+    return pd.Series(pd.arrays.ArrowStringArray(pc.take(results, encoded.indices)), index=text.index, dtype="string")
+
+
+def _arrow(text: pd.Series) -> pa.Array:
+    """A string Series as one contiguous large_string Arrow array (no copy when it already is one)."""
+    array = pa.array(text.array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string()) if array.type != pa.large_string() else array
 
 
 def _per_distinct(values: pd.Series, function: Callable[[str], str | None]) -> pd.Series:
     """Apply a scalar function once per distinct non-missing value (costly functions, repeated values)."""
-    return _on_distinct(values, lambda distinct: pd.Series([function(v) for v in distinct.tolist()],
-                                                           index=distinct.index, dtype=object))
+    return _on_distinct(values, lambda distinct: _strings([function(v) for v in distinct.tolist()], distinct.index))
+
+
+def _strings(items: list[str | None], index: pd.Index) -> pd.Series:
+    """Python strings (or None) as a string Series, built by Arrow in one pass."""
+    return pd.Series(pd.arrays.ArrowStringArray(pa.array(items, type=pa.large_string())), index=index, dtype="string")
 
 
 # Display-masking defaults (Chinese practice; see shared/reference/identifiers.md). Configurable per spec.
@@ -138,9 +155,18 @@ PSEUDONYM_PREFIX = "P"
 
 
 def hmac_hex(key: bytes, value: str, length: int = 16) -> str:
-    mac = _keyed(key).copy()  # the key's pads hashed once per key, not once per value
-    mac.update(normalize(value).encode("utf-8"))
-    return mac.hexdigest()[:length]
+    return _hex_digests(key, [value], length)[0]
+
+
+def _hex_digests(key: bytes, values: list[str], length: int, prefix: str = "") -> list[str]:
+    """``prefix`` + the first ``length`` hex digits of each normalized value's HMAC-SHA256 under ``key``."""
+    keyed = _keyed(key)  # the key's pads hashed once per key, not once per value
+    out = []
+    for value in values:
+        mac = keyed.copy()
+        mac.update(normalize(value).encode("utf-8"))
+        out.append(prefix + mac.hexdigest()[:length])
+    return out
 
 
 @lru_cache(maxsize=8)
@@ -154,7 +180,12 @@ PSEUDONYM_SHAPE = re.compile(rf"{PSEUDONYM_PREFIX}[0-9a-f]{{16}}")  # what `pseu
 
 def pseudonym(key: bytes, value: str) -> str:
     """A letter first, so no pseudonym can read as a card or phone number when the output is rescanned."""
-    return PSEUDONYM_PREFIX + hmac_hex(key, value)
+    return pseudonyms(key, [value])[0]
+
+
+def pseudonyms(key: bytes, values: list[str]) -> list[str]:
+    """:func:`pseudonym` of each value, a batch at once (a column's distinct values)."""
+    return _hex_digests(key, values, 16, PSEUDONYM_PREFIX)
 
 
 def _require_key(params: OperatorParams) -> bytes:
@@ -167,7 +198,7 @@ def _require_key(params: OperatorParams) -> bytes:
 def pseudonymize(values: pd.Series, params: OperatorParams) -> pd.Series:
     """Keyed HMAC-SHA256: the same input gives the same pseudonym under one key, in every release."""
     key = _require_key(params)
-    return _per_distinct(values, lambda v: pseudonym(key, v))
+    return _on_distinct(values, lambda distinct: _strings(pseudonyms(key, distinct.tolist()), distinct.index))
 
 
 def _keyed_int(key: bytes, value: str, purpose: str) -> int:

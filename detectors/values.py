@@ -70,7 +70,8 @@ def generated_labels(values: pd.Series) -> np.ndarray:
     138-12345678 has a leading zero or parts of very different lengths and stays a phone number.
     """
     out = values.str.fullmatch(GENERATED_OR_BAND).to_numpy(dtype=bool, na_value=False).copy()
-    maybe = np.flatnonzero(out & values.str.contains("-", regex=False).to_numpy(dtype=bool, na_value=False))
+    maybe = np.flatnonzero(out)  # the few labels, not the column, are searched for a dash
+    maybe = maybe[values.iloc[maybe].str.contains("-", regex=False).to_numpy(dtype=bool, na_value=False)]
     maybe = maybe[~values.iloc[maybe].str.fullmatch(GENERATED).to_numpy(dtype=bool, na_value=False)]
     if len(maybe):
         parts = values.iloc[maybe].str.extract(BAND)

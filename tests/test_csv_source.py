@@ -124,3 +124,14 @@ def test_a_bad_byte_past_the_first_block_of_a_gbk_file_is_one_line(tmp_path):
     path.write_bytes("姓名,编号\n".encode("gbk") + b"1,2\n" * 5000 + b"3,\xff\n")
     with pytest.raises(SourceError, match="^cannot decode the file as gbk$"):
         read(path, rows=1000, encoding="gbk")
+
+
+def test_a_carriage_return_is_found_in_any_cell_of_a_parsed_column():
+    """The byte search of a column's buffer sees a \\r in any cell, whatever the cell's position or type."""
+    import pyarrow as pa
+
+    column = pa.array(["a", None, "b\rc", "d"])
+    assert csv_source._holds_carriage_return(column)
+    assert not csv_source._holds_carriage_return(pa.array(["a", None, "bc"]))
+    assert not csv_source._holds_carriage_return(pa.array([None, None], type=pa.string()))
+    assert csv_source._holds_carriage_return(pa.array(["x\r"], type=pa.large_string()))

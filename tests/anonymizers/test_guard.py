@@ -292,14 +292,17 @@ def _pseudonyms_holding_phones(roster: pd.DataFrame, monkeypatch, shape: str) ->
     import anonymizers.operators as operators
 
     phone_of = {operators.normalize(i): p for i, p in zip(roster["身份证号"], roster["手机号码"], strict=True)}
-    hashed, named = operators.hmac_hex, operators.pseudonym  # other pseudonymized columns stay as they are
-    if shape == "pseudonym":
-        monkeypatch.setattr(operators, "hmac_hex", lambda key, value, length=16: (
-            (phone_of[value] + "abcdef")[:length] if value in phone_of else hashed(key, value, length)))
-    else:
-        monkeypatch.setattr(operators, "pseudonym", lambda key, value: (
-            "ID-" + phone_of[operators.normalize(value)] if operators.normalize(value) in phone_of
-            else named(key, value)))
+    real = operators.pseudonyms  # other pseudonymized columns stay as they are
+
+    def pseudonyms(key: bytes, values: list[str]) -> list[str]:
+        out = real(key, values)
+        for i, value in enumerate(values):
+            phone = phone_of.get(operators.normalize(value))
+            if phone is not None:
+                out[i] = "P" + (phone + "abcdef")[:16] if shape == "pseudonym" else "ID-" + phone
+        return out
+
+    monkeypatch.setattr(operators, "pseudonyms", pseudonyms)
 
 
 def test_a_pseudonym_whose_digits_happen_to_equal_an_input_phone_is_no_leak(roster, tmp_path, monkeypatch):

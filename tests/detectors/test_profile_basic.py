@@ -86,6 +86,16 @@ def test_masked_values_are_counted_apart(rng):
     assert column.evidence == () and column.entities == ()
 
 
+def test_every_mask_mark_is_recognised(rng):
+    """Stars, X and x runs and multiplication signs all mark a masked value (one search finds any of them)."""
+    phones = [make_mobile(rng) for _ in range(8)]
+    cells = [p[:3] + mark + p[7:] for p in phones[:4] for mark in ("****", "XXXX")]
+    cells += [p[:3] + mark + p[7:] for p in phones[4:] for mark in ("xxxx", "××××")]
+    column = profile_frame(pd.DataFrame({"手机": cells})).column("手机")
+    assert column.masked == len(cells)
+    assert column.entities == ()
+
+
 def test_residual_raw_identifier_shows_in_evidence(rng):
     cells = [m[:3] + "****" + m[7:] for m in (make_mobile(rng) for _ in range(99))] + [make_mobile(rng)]
     column = profile_frame(pd.DataFrame({"手机": cells})).column("手机")

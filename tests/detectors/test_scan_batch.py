@@ -128,14 +128,37 @@ def test_superset_translation():
     assert superset_re2(r"(?<=(?:利润|报价)[^。]{0,8})\d+") == r"(?:(?:利润|报价)[^。]{0,8})\p{Nd}+"
     assert superset_re2(r"a(?<=b)c") == "ac"
     assert superset_re2(r"(?<!x)(?<=y)z") == "(?:y)z"
+    # Scoped flags RE2 reads alike stay (the travel-permit patterns); global or verbose flags do not translate.
+    assert superset_re2(r"(?<![0-9A-Za-z])(?i:C\d{8})(?![0-9A-Za-z])") == r"(?i:C\p{Nd}{8})"
+    assert superset_re2(r"(?i)c\d") is None
+    assert superset_re2(r"(?x:c \d)") is None
+
+
+FLAGGED_TEXTS = st.lists(st.text(alphabet="cCLlTtſKkK\u212a0129x\n ", max_size=14), max_size=20)
+FLAGGED_PATTERNS = [r"(?i:c\d{2})", r"(?i:[LT]\d)", r"(?s:a.b)|(?i:k\d)", r"x(?is:.k)"]
+
+
+@given(st.sampled_from(FLAGGED_PATTERNS), FLAGGED_TEXTS)
+def test_a_scoped_flag_group_still_lets_every_matching_text_through(pattern, texts):
+    """Case folding (the long s, the Kelvin sign) and newlines under (?i:…) and (?s:…) as Python's regex reads them."""
+    prefilter = superset_re2(pattern)
+    assert prefilter is not None
+    passed = pc.match_substring_regex(pa.array(texts, type=pa.large_string()), prefilter).to_pylist()
+    for text, ok in zip(texts, passed, strict=True):
+        assert ok or not regex.search(pattern, text)
 
 
 SHORT_TEXTS = st.lists(st.text(alphabet="利润元。0129abcxyz ", max_size=14), max_size=20)
 LOOKBEHIND_PATTERNS = [r"(?<=利润[^。0-9]{0,3})[0-9]+元?", r"(?<=a|bc)\d", r"^(?<=x)y|z", r"(?<=[ab]{2})(?!c)b"]
+# Case folding (the long s, the Kelvin sign) and newlines under (?i:…) and (?s:…), as Python's regex reads them.
+FLAGGED_TEXTS = st.lists(st.text(alphabet="cCLlTtſKkK\u212a0129x\n ", max_size=14), max_size=20)
+FLAGGED_PATTERNS = [r"(?i:c\d{2})", r"(?i:[LT]\d)", r"(?s:a.b)|(?i:k\d)", r"x(?is:.k)"]
 
 
-@given(st.sampled_from(LOOKBEHIND_PATTERNS), SHORT_TEXTS)
-def test_a_leading_look_behind_kept_as_a_group_still_lets_every_matching_text_through(pattern, texts):
+@given(st.one_of(st.tuples(st.sampled_from(LOOKBEHIND_PATTERNS), SHORT_TEXTS),
+                 st.tuples(st.sampled_from(FLAGGED_PATTERNS), FLAGGED_TEXTS)))
+def test_a_kept_look_behind_or_flag_group_still_lets_every_matching_text_through(case):
+    pattern, texts = case
     prefilter = superset_re2(pattern)
     assert prefilter is not None
     passed = pc.match_substring_regex(pa.array(texts, type=pa.large_string()), prefilter).to_pylist()
