@@ -138,13 +138,25 @@ def collect(chunks: Iterable[pd.DataFrame], columns: dict[str, str],
 
 
 def _findall(text: pd.Series, pattern: str) -> pd.Series:
-    """``text.str.findall(pattern).explode().dropna()`` (index: the cell each match came from), Python's re
-    run only on the cells where pyarrow's RE2 finds the pattern at all (TOKEN and DIGIT_RUN read alike in
-    both): in prose most cells hold none."""
-    has = np.asarray(pc.match_substring_regex(pa.array(text.array), pattern).fill_null(False), dtype=bool)
-    if not has.any():
+    """The matches of ``text.str.findall(pattern).explode().dropna()``, index the cell each came from (a
+    cell's matches in order, the cells grouped as they come: the callers hash them, order aside).
+
+    pyarrow's RE2 counts the matches of every cell and extracts the match of the cells holding one; Python's
+    re runs only on the few cells holding several (TOKEN and DIGIT_RUN read alike in both, and a run of
+    one class has no overlapping or empty matches): in prose most cells hold none, and most others one."""
+    array = pa.array(text.array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    counts = np.asarray(pc.count_substring_regex(array, pattern).fill_null(0), dtype=np.int64)
+    if not counts.any():
         return pd.Series([], dtype=object)
-    return text[has].str.findall(pattern).explode().dropna()
+    one = counts == 1
+    found = [pd.Series(pc.extract_regex(array.filter(pa.array(one)), f"(?P<m>{pattern})").field("m").to_pylist(),
+                       index=text.index[one], dtype=object)]
+    several = counts > 1
+    if several.any():
+        found.append(text[several].str.findall(pattern).explode().dropna().astype(object))
+    return pd.concat(found) if len(found) > 1 else found[0]
 
 
 def _validated(tokens: list[str], validator) -> dict[str, list[str]]:  # noqa: ANN001 - a callable

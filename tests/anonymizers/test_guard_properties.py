@@ -97,3 +97,33 @@ def test_zayatz_equals_sample_uniques_when_the_table_is_the_population():
     assert uniqueness.zayatz({1: 10, 5: 20}, 1.0).population_uniques == 10
     small = uniqueness.zayatz({1: 10, 5: 20}, 0.01)
     assert 0 < small.population_uniques < 10
+
+
+NUMBERISH = st.text(alphabet="0129.-+eEinfatyINFAxP元,% ", max_size=10)
+
+
+@given(st.lists(NUMBERISH, max_size=30))
+def test_cells_read_as_numbers_are_those_pandas_reads_once_units_are_set_aside(cells):
+    """The shape test before to_numeric only saves time: the same cells become the same numbers."""
+    from anonymizers.guard.checks import NUMBER_NOISE, PLACEHOLDERS, _as_numbers
+
+    text = pd.Series(cells, dtype="string")
+    cleaned = text.str.replace(NUMBER_NOISE, "", regex=True).where(~text.str.strip().isin(PLACEHOLDERS))
+    expected = pd.to_numeric(cleaned, errors="coerce")
+    got = _as_numbers(text)
+    assert got.isna().tolist() == expected.isna().tolist()
+    assert got.dropna().astype(float).tolist() == expected.dropna().astype(float).tolist()
+
+
+PROSE = st.one_of(st.none(), st.text(alphabet="13890X电话，ab@%+ 、", max_size=40))
+
+
+@given(st.lists(PROSE, max_size=20), st.sampled_from([leaks.TOKEN, leaks.DIGIT_RUN]))
+def test_tokens_found_in_prose_are_those_python_re_finds(cells, pattern):
+    text = pd.Series(cells, dtype="string")
+    expected = text.str.findall(pattern).explode().dropna()
+    got = leaks._findall(text, pattern)
+    def pairs(found: pd.Series) -> list:
+        return sorted(zip(found.index, found.tolist(), strict=True))
+
+    assert pairs(got) == pairs(expected)
