@@ -51,11 +51,23 @@ def kind_evidence(values: pd.Series) -> KindEvidence:
     present = values.dropna()
     if present.empty:
         return KindEvidence()
-    if present.str.fullmatch(_INTEGER.pattern).all():
+    if _all_match(present, _INTEGER.pattern):
         return KindEvidence(True, True, True, False)
-    if present.str.fullmatch(f"{_INTEGER.pattern}|{_NUMBER.pattern}").all():
+    if _all_match(present, f"{_INTEGER.pattern}|{_NUMBER.pattern}"):
         return KindEvidence(True, False, True, False)
-    return KindEvidence(True, False, False, bool(present.str.fullmatch(_DATE.pattern).all()))
+    return KindEvidence(True, False, False, _all_match(present, _DATE.pattern))
+
+
+_HEAD = 512  # cells tested first: a text column fails on them, before a pass over the whole chunk
+
+
+def _all_match(present: pd.Series, pattern: str) -> bool:
+    if not present.iloc[:_HEAD].str.fullmatch(pattern).all():
+        return False
+    return bool(present.str.fullmatch(pattern).all())
+
+
+_TEXT = KindEvidence(True, False, False, False)
 
 
 def decide_kind(evidence: KindEvidence) -> str:
@@ -77,6 +89,8 @@ def column_kinds(chunks: Iterable[pd.DataFrame]) -> dict[str, str]:
     evidence: dict[str, KindEvidence] = {}
     for chunk in chunks:
         for name in chunk.columns:
+            if name in evidence and evidence[name] == _TEXT:
+                continue  # nothing a chunk holds can make a text column anything else
             seen = kind_evidence(chunk[name].astype("string"))
             evidence[name] = evidence[name] & seen if name in evidence else seen
     return {name: decide_kind(e) for name, e in evidence.items()}

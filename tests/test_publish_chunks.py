@@ -35,6 +35,16 @@ def test_a_column_empty_in_one_chunk_keeps_the_kind_of_the_others():
     assert column_kinds([frame.iloc[:2], frame.iloc[2:]]) == {"n": "number", "d": "date"}
 
 
+def test_a_value_past_the_first_cells_still_decides_the_kind():
+    """The first cells are tested alone first (a text column fails there); a pass decides the rest."""
+    numbers = ["7"] * 2000
+    late = pd.Series([*numbers[:1500], "2.5", *numbers[1500:]], dtype="string", name="c")
+    text = pd.Series([*numbers[:1500], "x", *numbers[1500:]], dtype="string", name="c")
+    assert column_kinds([late.to_frame()]) == {"c": "number"}
+    assert column_kinds([text.iloc[:1000].to_frame(), text.iloc[1000:].to_frame()]) == {"c": "string"}
+    assert column_kinds([text.to_frame(), late.to_frame()]) == {"c": "string"}
+
+
 def table(rows: int) -> pd.DataFrame:
     text = ["普通", "=SUM(A1)", "带\x00控制", " -1", "逗号, 引号\"", "换行\r\n", None]
     frame = pd.DataFrame({
