@@ -79,14 +79,15 @@ def _on_distinct(values: pd.Series, function: Callable[[pd.Series], pd.Series]) 
     Arrow's dictionary encoding finds the distinct values and each cell's index into them, and one
     ``take`` spreads the results back (a missing cell has a missing index, so it stays missing)."""
     text = _text(values)
-    encoded = pc.dictionary_encode(_arrow(text))
+    encoded = pc.dictionary_encode(arrow_strings(text))
     distinct = pd.Series(pd.arrays.ArrowStringArray(encoded.dictionary.cast(pa.large_string())), dtype="string")
-    results = _arrow(function(distinct).astype("string"))
+    results = arrow_strings(function(distinct).astype("string"))
     return pd.Series(pd.arrays.ArrowStringArray(pc.take(results, encoded.indices)), index=text.index, dtype="string")
 
 
-def _arrow(text: pd.Series) -> pa.Array:
-    """A string Series as one contiguous large_string Arrow array (no copy when it already is one)."""
+def arrow_strings(text: pd.Series) -> pa.Array:
+    """A string Series as one contiguous large_string Arrow array (no copy when it already is one): what
+    Arrow's kernels and ``take`` are given wherever the anonymizers hand a column to Arrow."""
     array = pa.array(text.array)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from anonymizers.operators import OperatorParams, apply_operator, presidio_operator_class
+from anonymizers.operators import OperatorParams, apply_operator, arrow_strings, presidio_operator_class
 
 
 class SpanLike(Protocol):
@@ -107,15 +107,12 @@ def scrub_text(values: pd.Series, find_spans: SpanFinder, actions: Actions,
     text = values.astype("string")
     # Arrow's dictionary encoding gives the distinct texts and each cell's index into them; the scrubbed
     # column is one ``take`` (pandas' ``map`` through a dict cost five times as much on a chunk of remarks).
-    array = pa.array(text.array)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    encoded = pc.dictionary_encode(array)
+    encoded = pc.dictionary_encode(arrow_strings(text))
     distinct = encoded.dictionary.to_pylist()
     spans = find_batch(distinct) if find_batch is not None else [find_spans(v) for v in distinct]
     scrubbed = pa.array(scrub_distinct(distinct, spans, actions), type=pa.large_string())
     out = pc.take(scrubbed, encoded.indices)  # a missing cell has a null index: it stays missing
-    return pd.Series(pd.arrays.ArrowStringArray(out.cast(pa.large_string())), index=text.index, dtype="string")
+    return pd.Series(pd.arrays.ArrowStringArray(out), index=text.index, dtype="string")
 
 
 # --- the reference: Presidio's AnonymizerEngine with the Kaifang operator, one call per cell -------------------

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from anonymizers.operators import arrow_strings
 from detectors.records import sorted_distinct, text_hashes
 from detectors.text import PYTHON_SPACES
 
@@ -144,9 +145,7 @@ def _findall(text: pd.Series, pattern: str) -> pd.Series:
     pyarrow's RE2 counts the matches of every cell and extracts the match of the cells holding one; Python's
     re runs only on the few cells holding several (TOKEN and DIGIT_RUN read alike in both, and a run of
     one class has no overlapping or empty matches): in prose most cells hold none, and most others one."""
-    array = pa.array(text.array)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
+    array = arrow_strings(text)
     counts = np.asarray(pc.count_substring_regex(array, pattern).fill_null(0), dtype=np.int64)
     if not counts.any():
         return pd.Series([], dtype=object)
